@@ -1,0 +1,13 @@
+/**
+ * @factory/core: contracts, the provisioning pipeline, stations, credentials, config and records.
+ * No hardware, database or HTTP dependency: drivers are injected or loaded by package name.
+ */
+export * from "./abort";
+export * from "./config";
+export * from "./contracts";
+export * from "./credentials";
+export * from "./errors";
+export * from "./logger";
+export * from "./pipeline";
+export * from "./plugin";
+export * from "./records";
