@@ -3,6 +3,7 @@
  * No hardware, database or HTTP dependency: drivers are injected or loaded by package name.
  */
 export * from "./abort";
+export type * from "./cli-command";
 export * from "./config";
 export * from "./contracts";
 export * from "./credentials";
