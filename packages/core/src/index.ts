@@ -12,3 +12,4 @@ export * from "./logger";
 export * from "./pipeline";
 export * from "./plugin";
 export * from "./records";
+export * from "./mac";

@@ -142,48 +142,85 @@ export interface IdempotentOptions extends SignalOptions {
 
 /**
  * Persistence for both lines. Every implementation (in-memory, SQLite, PostgreSQL) passes the
- * same conformance suite from `@factory/core/testing`.
+ * same conformance suite from `@factory/core/testing` (`describeUnitStoreConformance`).
  *
- * - MACs are accepted in the usual spellings and stored normalised.
+ * Behaviour every implementation shares:
+ * - MACs are accepted in the usual spellings (`normalizeMac`) and stored normalised; a string
+ *   that is not a MAC rejects with `INVALID_ARGUMENT` and changes nothing.
  * - A write that touches two records is atomic.
- * - Invalid status transitions reject with `INVALID_TRANSITION` and change nothing
- *   (a `labeled` unit cannot report again; a heartbeat never downgrades `ready` or `failed`).
- * - `deleteCredentials` leaves no readable copy of the passwords behind.
+ * - Unit lifecycle: (none) → `building` (heartbeat) → `ready` | `failed` (report) → `labeled`
+ *   (`deleteCredentials`). `stuck` (from `markStuck`) goes back to `building` on a heartbeat
+ *   and accepts a final report. Everything else rejects with `INVALID_TRANSITION` and changes
+ *   nothing: a heartbeat for a `ready`, `failed` or `labeled` unit, a second report with
+ *   different content, any report for a `labeled` unit. A failed unit that is rebuilt is first
+ *   removed with `deleteUnit` (after the debug station collected its logs).
+ * - Idempotency: a report identical to the stored one is absorbed (`created: false`), with or
+ *   without an idempotency key. A key reused with different content rejects `CONFLICT`.
+ * - `deleteCredentials` leaves no readable copy of the passwords behind (SQL stores destroy the
+ *   per-unit key, overwrite freed pages and truncate the write-ahead log).
+ * - Unknown units: reads resolve `undefined`/`false`; writes that need the unit reject `NOT_FOUND`.
+ * - Every call honours `signal` (rejects `ABORTED` before it writes anything once fired).
  */
 export interface UnitStore {
+  /** Creates the unit on its first heartbeat, else updates stage, port and `lastHeartbeat`. */
   recordHeartbeat(heartbeat: Heartbeat, options?: SignalOptions): Promise<Unit>;
   /** Records a final report. `created` is false when an identical retry was absorbed. */
   recordReport(report: UnitReport, options?: IdempotentOptions): Promise<{ unit: Unit; created: boolean }>;
   getUnit(mac: string, options?: SignalOptions): Promise<Unit | undefined>;
+  /** Newest first (by `updatedAt`, then MAC). */
   listUnits(filter?: UnitFilter, options?: SignalOptions): Promise<Unit[]>;
   /** The unit's passwords, or undefined once deleted. Callers audit the read. */
   getCredentials(mac: string, options?: SignalOptions): Promise<UnitCredentials | undefined>;
   /** Destroys the credentials and marks the unit `labeled`. Resolves false if none were stored. */
   deleteCredentials(mac: string, options?: SignalOptions): Promise<boolean>;
-  /** Removes the unit record altogether (failed units after analysis). */
+  /** Removes the unit record altogether, credentials and debug logs included. */
   deleteUnit(mac: string, options?: SignalOptions): Promise<boolean>;
-  /** Counts one more printed label; from the second print on it counts as a reprint. */
+  /**
+   * Counts one more printed label (unit must be `ready`, else `INVALID_TRANSITION`; unknown →
+   * `NOT_FOUND`); from the second print on it counts as a reprint.
+   */
   recordLabelPrint(mac: string, options?: SignalOptions): Promise<Unit>;
   /** Marks `building` units whose last heartbeat is older than `before` as `stuck`; returns them. */
   markStuck(before: Date, options?: SignalOptions): Promise<Unit[]>;
 
+  /**
+   * Registers one board-line device, idempotent by `deviceId` (same content → `created: false`,
+   * different content → `CONFLICT`). The returned record carries the secrets as given; later
+   * reads (`listRegistrations`) never return `deviceSecret` or `provisioningToken`.
+   */
   addRegistration(
     registration: Omit<DeviceRegistration, "createdAt">,
     options?: IdempotentOptions,
   ): Promise<{ registration: DeviceRegistration; created: boolean }>;
+  /** Registers many devices in one transaction: all are written or none (`CONFLICT` names the first clash). */
+  addRegistrations(
+    registrations: Omit<DeviceRegistration, "createdAt">[],
+    options?: SignalOptions,
+  ): Promise<{ registration: DeviceRegistration; created: boolean }[]>;
+  /** Oldest first, without secrets. */
   listRegistrations(
     filter?: { batchId?: string; stationId?: string; limit?: number },
     options?: SignalOptions,
   ): Promise<DeviceRegistration[]>;
+  /** Inserts or replaces the batch with this `batchId`. */
   upsertBatch(batch: BatchSummary, options?: SignalOptions): Promise<void>;
+  /** Newest `startedAt` first. */
   listBatches(filter?: { stationId?: string; limit?: number }, options?: SignalOptions): Promise<BatchSummary[]>;
 
+  /** Stores logs collected from a unit (which must exist, else `NOT_FOUND`). */
   addDebugLog(log: Omit<DebugLog, "id">, options?: SignalOptions): Promise<DebugLog>;
+  /** Oldest first. */
   listDebugLogs(mac: string, options?: SignalOptions): Promise<DebugLog[]>;
 
   appendAudit(event: AuditEvent, options?: SignalOptions): Promise<void>;
+  /** Newest first. */
   listAudit(filter?: { mac?: string; action?: string; limit?: number }, options?: SignalOptions): Promise<AuditEvent[]>;
 
+  /**
+   * The seed's quality metrics over units whose `buildTime` lies in `[since, until)`:
+   * success rate by UTC day (newest day first; `labeled` counts as success), average build
+   * duration of successful builds, failed tests by count (then name), and total reprints.
+   */
   metrics(range?: { since?: Date; until?: Date }, options?: SignalOptions): Promise<Metrics>;
   close(): Promise<void>;
 }

@@ -1,1 +1,3 @@
 export * from "./peers";
+export * from "./memory-unit-store";
+export * from "./unit-store-conformance";
