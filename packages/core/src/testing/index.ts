@@ -1,3 +1,5 @@
 export * from "./peers";
 export * from "./memory-unit-store";
 export * from "./unit-store-conformance";
+export * from "./fake-switch";
+export * from "./switch-conformance";
