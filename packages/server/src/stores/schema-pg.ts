@@ -1,0 +1,103 @@
+import { bigint, customType, index, integer, jsonb, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
+
+/** PostgreSQL schema: the same tables as SQLite with native types. */
+export const units = pgTable(
+  "units",
+  {
+    mac: text("mac").primaryKey(),
+    serial: text("serial"),
+    status: text("status", { enum: ["building", "ready", "failed", "stuck", "labeled"] }).notNull(),
+    stage: text("stage"),
+    port: text("port"),
+    buildTime: ts("build_time"),
+    buildDurationSeconds: integer("build_duration_seconds"),
+    testResults: jsonb("test_results").$type<Record<string, string>>(),
+    failedTests: jsonb("failed_tests").$type<string[]>(),
+    errorLog: text("error_log"),
+    diagnosticData: text("diagnostic_data"),
+    lastHeartbeat: ts("last_heartbeat"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    labeledAt: ts("labeled_at"),
+    labelPrints: integer("label_prints").notNull().default(0),
+    reportFingerprint: text("report_fingerprint"),
+  },
+  (t) => [
+    index("units_status_idx").on(t.status),
+    index("units_last_heartbeat_idx").on(t.lastHeartbeat),
+    index("units_updated_at_idx").on(t.updatedAt),
+    index("units_build_time_idx").on(t.buildTime),
+  ],
+);
+
+export const unitCredentials = pgTable("unit_credentials", {
+  mac: text("mac")
+    .primaryKey()
+    .references(() => units.mac, { onDelete: "cascade" }),
+  wrappedKey: bytea("wrapped_key").notNull(),
+  sealed: bytea("sealed").notNull(),
+});
+
+export const idempotencyKeys = pgTable("idempotency_keys", {
+  key: text("key").primaryKey(),
+  mac: text("mac").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  createdAt: ts("created_at").notNull(),
+});
+
+export const registrations = pgTable(
+  "device_registrations",
+  {
+    deviceId: text("device_id").primaryKey(),
+    mac: text("mac"),
+    uniqueId: text("unique_id").notNull(),
+    boardType: text("board_type").notNull(),
+    stationId: text("station_id"),
+    batchId: text("batch_id"),
+    firmwareVersion: text("firmware_version"),
+    sealedSecrets: bytea("sealed_secrets"),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: ts("created_at").notNull(),
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
+  },
+  (t) => [index("registrations_batch_idx").on(t.batchId), index("registrations_station_idx").on(t.stationId)],
+);
+
+export const batches = pgTable("batches", {
+  batchId: text("batch_id").primaryKey(),
+  stationId: text("station_id"),
+  startedAt: ts("started_at").notNull(),
+  finishedAt: ts("finished_at"),
+  total: integer("total").notNull(),
+  passed: integer("passed").notNull(),
+  failed: integer("failed").notNull(),
+});
+
+export const debugLogs = pgTable(
+  "debug_logs",
+  {
+    id: text("id").primaryKey(),
+    mac: text("mac")
+      .notNull()
+      .references(() => units.mac, { onDelete: "cascade" }),
+    collectedAt: ts("collected_at").notNull(),
+    entries: jsonb("entries").$type<Record<string, string>>().notNull(),
+  },
+  (t) => [index("debug_logs_mac_idx").on(t.mac)],
+);
+
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: serial("id").primaryKey(),
+    at: ts("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    mac: text("mac"),
+    details: jsonb("details").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_mac_idx").on(t.mac), index("audit_at_idx").on(t.at)],
+);

@@ -1,0 +1,530 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import {
+  type AuditEvent,
+  type BatchSummary,
+  createError,
+  type DebugLog,
+  type DeviceRegistration,
+  ErrorCodes,
+  type Heartbeat,
+  type IdempotentOptions,
+  type Logger,
+  normalizeMac,
+  noopLogger,
+  type SignalOptions,
+  throwIfAborted,
+  type Unit,
+  type UnitCredentials,
+  type UnitFilter,
+  type UnitReport,
+  type UnitStore,
+} from "@factory/core";
+import Database from "better-sqlite3";
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
+import { migrationsFolder } from "./migrations";
+import * as s from "./schema-sqlite";
+import {
+  computeMetrics,
+  defined,
+  invalid,
+  keyConflict,
+  notFound,
+  PKG,
+  prepareRegistration,
+  prepareReport,
+  registrationConflict,
+  transition,
+  validDate,
+} from "./shared";
+
+export interface SqliteUnitStoreOptions {
+  /** Database file; its directory is created. The write-ahead log lives beside it (`<file>-wal`). */
+  file: string;
+  /** Wraps every per-unit key. */
+  masterKey: MasterKey;
+  /**
+   * `normal` (default): a report that got its answer survives a crash of the server process.
+   * `full`: it also survives a power cut, at the cost of an fsync per write.
+   */
+  synchronous?: "normal" | "full";
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** A {@link UnitStore} on one SQLite file, plus the file names it writes (for backups and audits). */
+export interface SqliteUnitStore extends UnitStore {
+  readonly files: readonly string[];
+  /** Copies the write-ahead log into the database file and truncates the log. */
+  checkpoint(): void;
+  /** Raw stored forms of a unit's secret (wrapped key, sealed passwords), for audits and tests. */
+  storedSecretBytes(mac: string): Buffer[];
+}
+
+type Row = typeof s.units.$inferSelect;
+
+function toUnit(r: Row): Unit {
+  return {
+    mac: r.mac,
+    status: r.status,
+    ...defined({
+      serial: r.serial,
+      stage: r.stage,
+      port: r.port,
+      buildTime: r.buildTime === null ? null : new Date(r.buildTime),
+      buildDurationSeconds: r.buildDurationSeconds,
+      testResults: r.testResults,
+      failedTests: r.failedTests,
+      errorLog: r.errorLog,
+      diagnosticData: r.diagnosticData,
+      lastHeartbeat: r.lastHeartbeat === null ? null : new Date(r.lastHeartbeat),
+      labeledAt: r.labeledAt === null ? null : new Date(r.labeledAt),
+    }),
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+    reprints: Math.max(0, r.labelPrints - 1),
+    hasCredentials: r.status === "ready",
+  };
+}
+
+/**
+ * Opens (and migrates) a SQLite unit store: WAL journal, foreign keys, `secure_delete` so freed
+ * pages are zeroed, and a WAL truncation after every credential deletion so no copy of the
+ * sealed passwords or their key survives in the log.
+ *
+ * @example
+ * const store = createSqliteUnitStore({ file: ".factory/factory.db", masterKey: parseMasterKey(process.env.FACTORY_MASTER_KEY!) });
+ */
+export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUnitStore {
+  const file = path.resolve(options.file);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const log = options.logger ?? noopLogger;
+  const now = options.now ?? (() => new Date());
+  const master = options.masterKey;
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("secure_delete = ON");
+    sqlite.pragma("busy_timeout = 5000");
+  } catch (cause) {
+    throw createError(PKG, ErrorCodes.STORE_ERROR, `Cannot open the database ${file}`, { cause, details: { file } });
+  }
+  const db: BetterSQLite3Database<typeof s> = drizzle(sqlite, { schema: s });
+  migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
+  log.info("sqlite store open", { file });
+  let closed = false;
+  let regSeq = (sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }).n;
+
+  const guard = (o?: SignalOptions) => {
+    throwIfAborted(o?.signal, PKG);
+    if (closed) throw createError(PKG, ErrorCodes.STORE_ERROR, "The store is closed");
+  };
+  const run = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (cause) {
+      if ((cause as { code?: unknown })?.code && typeof (cause as { code: unknown }).code === "string" && (cause as { code: string }).code.startsWith("SQLITE_")) {
+        throw createError(PKG, ErrorCodes.STORE_ERROR, `Database error while ${what}`, { cause });
+      }
+      throw cause;
+    }
+  };
+  const getRow = (mac: string) => db.select().from(s.units).where(eq(s.units.mac, mac)).get();
+
+  const checkpoint = () => {
+    sqlite.pragma("wal_checkpoint(TRUNCATE)");
+  };
+
+  const addRegistrationTx = (r: Omit<DeviceRegistration, "createdAt">) => {
+    const p = prepareRegistration(r);
+    const existing = db.select().from(s.registrations).where(eq(s.registrations.deviceId, p.reg.deviceId)).get();
+    if (existing) {
+      if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
+      return { registration: { ...toRegistration(existing), ...secretsOf(r) }, created: false };
+    }
+    const createdAt = now();
+    db.insert(s.registrations)
+      .values({
+        deviceId: p.reg.deviceId,
+        mac: p.reg.mac ?? null,
+        uniqueId: p.reg.uniqueId,
+        boardType: p.reg.boardType,
+        stationId: p.reg.stationId ?? null,
+        batchId: p.reg.batchId ?? null,
+        firmwareVersion: p.reg.firmwareVersion ?? null,
+        sealedSecrets: p.secrets ? seal(master.bytes, p.secrets, `registration:${p.reg.deviceId}`) : null,
+        fingerprint: p.fingerprint,
+        createdAt: createdAt.getTime(),
+        seq: ++regSeq,
+      })
+      .run();
+    return { registration: { ...p.reg, createdAt }, created: true };
+  };
+
+  const store: SqliteUnitStore = {
+    files: [file, `${file}-wal`],
+    checkpoint,
+    storedSecretBytes(mac) {
+      const row = db.select().from(s.unitCredentials).where(eq(s.unitCredentials.mac, normalizeMac(mac))).get();
+      return row ? [Buffer.from(row.wrappedKey), Buffer.from(row.sealed)] : [];
+    },
+
+    async recordHeartbeat(hb: Heartbeat, o?: SignalOptions) {
+      guard(o);
+      const mac = normalizeMac(hb.mac);
+      const at = validDate(hb.timestamp, "timestamp").getTime();
+      const t = now().getTime();
+      return run("recording a heartbeat", () => {
+        const rows = db
+          .insert(s.units)
+          .values({
+            mac,
+            status: "building",
+            stage: hb.stage ?? null,
+            port: hb.port ?? null,
+            lastHeartbeat: at,
+            createdAt: t,
+            updatedAt: t,
+          })
+          .onConflictDoUpdate({
+            target: s.units.mac,
+            set: {
+              status: "building",
+              stage: sql`coalesce(excluded.stage, ${s.units.stage})`,
+              port: sql`coalesce(excluded.port, ${s.units.port})`,
+              lastHeartbeat: at,
+              updatedAt: t,
+            },
+            setWhere: inArray(s.units.status, ["building", "stuck"]),
+          })
+          .returning()
+          .all();
+        const row = rows[0];
+        if (row) return toUnit(row);
+        throw transition(mac, getRow(mac)?.status ?? "unknown", "building");
+      });
+    },
+
+    async recordReport(input: UnitReport, o?: IdempotentOptions) {
+      guard(o);
+      const { report, mac, fingerprint } = prepareReport(input);
+      const key = o?.idempotencyKey;
+      return run("recording a report", () =>
+        db.transaction((tx) => {
+          if (key !== undefined) {
+            const seen = tx.select().from(s.idempotencyKeys).where(eq(s.idempotencyKeys.key, key)).get();
+            if (seen && (seen.mac !== mac || seen.fingerprint !== fingerprint)) throw keyConflict(mac);
+          }
+          const existing = tx.select().from(s.units).where(eq(s.units.mac, mac)).get();
+          if (existing?.reportFingerprint != null) {
+            if (existing.reportFingerprint === fingerprint) return { unit: toUnit(existing), created: false };
+            throw transition(mac, existing.status, report.status);
+          }
+          if (existing && existing.status !== "building" && existing.status !== "stuck") {
+            throw transition(mac, existing.status, report.status);
+          }
+          const t = now().getTime();
+          const values = {
+            status: report.status,
+            serial: report.serial ?? null,
+            buildTime: report.buildTime?.getTime() ?? null,
+            buildDurationSeconds: report.buildDurationSeconds ?? null,
+            testResults: report.testResults ?? null,
+            failedTests: report.status === "failed" ? (report.failedTests ?? null) : null,
+            errorLog: report.status === "failed" ? (report.errorLog ?? null) : null,
+            diagnosticData: report.status === "failed" ? (report.diagnosticData ?? null) : null,
+            updatedAt: t,
+            labelPrints: 0,
+            reportFingerprint: fingerprint,
+          };
+          const row = tx
+            .insert(s.units)
+            .values({ mac, createdAt: t, ...values })
+            .onConflictDoUpdate({ target: s.units.mac, set: values })
+            .returning()
+            .get();
+          if (report.status === "ready") {
+            const secret = sealUnitSecret(master, mac, Buffer.from(JSON.stringify(report.credentials)));
+            tx.insert(s.unitCredentials).values({ mac, ...secret }).run();
+          }
+          if (key !== undefined) {
+            tx.insert(s.idempotencyKeys).values({ key, mac, fingerprint, createdAt: t }).onConflictDoNothing().run();
+          }
+          return { unit: toUnit(row), created: true };
+        }),
+      );
+    },
+
+    async getUnit(mac, o) {
+      guard(o);
+      const row = getRow(normalizeMac(mac));
+      return row && toUnit(row);
+    },
+
+    async listUnits(filter: UnitFilter = {}, o?: SignalOptions) {
+      guard(o);
+      const where: SQL[] = [];
+      if (filter.status !== undefined) where.push(inArray(s.units.status, [filter.status].flat()));
+      if (filter.since) where.push(gte(s.units.updatedAt, filter.since.getTime()));
+      const q = db
+        .select()
+        .from(s.units)
+        .where(and(...where))
+        .orderBy(desc(s.units.updatedAt), asc(s.units.mac));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(toUnit);
+    },
+
+    async getCredentials(mac, o) {
+      guard(o);
+      const m = normalizeMac(mac);
+      const row = db.select().from(s.unitCredentials).where(eq(s.unitCredentials.mac, m)).get();
+      if (!row) return undefined;
+      const plain = openUnitSecret(master, m, Buffer.from(row.wrappedKey), Buffer.from(row.sealed));
+      try {
+        return JSON.parse(plain.toString("utf8")) as UnitCredentials;
+      } finally {
+        plain.fill(0);
+      }
+    },
+
+    async deleteCredentials(mac, o) {
+      guard(o);
+      const m = normalizeMac(mac);
+      const deleted = run("deleting credentials", () =>
+        db.transaction((tx) => {
+          const gone = tx.delete(s.unitCredentials).where(eq(s.unitCredentials.mac, m)).returning().all();
+          if (gone.length === 0) return false;
+          const t = now().getTime();
+          tx.update(s.units)
+            .set({ status: "labeled", labeledAt: t, updatedAt: t, reportFingerprint: null })
+            .where(eq(s.units.mac, m))
+            .run();
+          tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m)).run();
+          return true;
+        }),
+      );
+      if (deleted) checkpoint();
+      return deleted;
+    },
+
+    async deleteUnit(mac, o) {
+      guard(o);
+      const m = normalizeMac(mac);
+      const deleted = run("deleting a unit", () =>
+        db.transaction((tx) => {
+          tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m)).run();
+          return tx.delete(s.units).where(eq(s.units.mac, m)).returning({ mac: s.units.mac }).all().length > 0;
+        }),
+      );
+      if (deleted) checkpoint();
+      return deleted;
+    },
+
+    async recordLabelPrint(mac, o) {
+      guard(o);
+      const m = normalizeMac(mac);
+      return run("counting a label print", () => {
+        const row = db
+          .update(s.units)
+          .set({ labelPrints: sql`${s.units.labelPrints} + 1`, updatedAt: now().getTime() })
+          .where(and(eq(s.units.mac, m), eq(s.units.status, "ready")))
+          .returning()
+          .get();
+        if (row) return toUnit(row);
+        const existing = getRow(m);
+        throw existing ? transition(m, existing.status, "printed") : notFound(m);
+      });
+    },
+
+    async markStuck(before, o) {
+      guard(o);
+      return run("marking stuck units", () =>
+        db
+          .update(s.units)
+          .set({ status: "stuck", updatedAt: now().getTime() })
+          .where(and(eq(s.units.status, "building"), lt(s.units.lastHeartbeat, before.getTime())))
+          .returning()
+          .all()
+          .map(toUnit)
+          .sort((a, b) => a.mac.localeCompare(b.mac)),
+      );
+    },
+
+    async addRegistration(registration, o) {
+      guard(o);
+      return run("registering a device", () => db.transaction(() => addRegistrationTx(registration)));
+    },
+
+    async addRegistrations(list, o) {
+      guard(o);
+      return run("registering devices", () => db.transaction(() => list.map((r) => addRegistrationTx(r))));
+    },
+
+    async listRegistrations(filter = {}, o) {
+      guard(o);
+      const where: SQL[] = [];
+      if (filter.batchId !== undefined) where.push(eq(s.registrations.batchId, filter.batchId));
+      if (filter.stationId !== undefined) where.push(eq(s.registrations.stationId, filter.stationId));
+      const q = db.select().from(s.registrations).where(and(...where)).orderBy(asc(s.registrations.seq));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(toRegistration);
+    },
+
+    async upsertBatch(batch, o) {
+      guard(o);
+      if (!batch.batchId) throw invalid("batchId is required");
+      const values = {
+        stationId: batch.stationId ?? null,
+        startedAt: validDate(batch.startedAt, "startedAt").getTime(),
+        finishedAt: batch.finishedAt ? validDate(batch.finishedAt, "finishedAt").getTime() : null,
+        total: batch.total,
+        passed: batch.passed,
+        failed: batch.failed,
+      };
+      run("saving a batch", () =>
+        db
+          .insert(s.batches)
+          .values({ batchId: batch.batchId, ...values })
+          .onConflictDoUpdate({ target: s.batches.batchId, set: values })
+          .run(),
+      );
+    },
+
+    async listBatches(filter = {}, o) {
+      guard(o);
+      const q = db
+        .select()
+        .from(s.batches)
+        .where(filter.stationId !== undefined ? eq(s.batches.stationId, filter.stationId) : undefined)
+        .orderBy(desc(s.batches.startedAt), asc(s.batches.batchId));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(
+        (b): BatchSummary => ({
+          batchId: b.batchId,
+          ...defined({ stationId: b.stationId, finishedAt: b.finishedAt === null ? null : new Date(b.finishedAt) }),
+          startedAt: new Date(b.startedAt),
+          total: b.total,
+          passed: b.passed,
+          failed: b.failed,
+        }),
+      );
+    },
+
+    async addDebugLog(input, o) {
+      guard(o);
+      const mac = normalizeMac(input.mac);
+      const collectedAt = validDate(input.collectedAt, "collectedAt");
+      return run("saving debug logs", () =>
+        db.transaction((tx) => {
+          if (!tx.select({ mac: s.units.mac }).from(s.units).where(eq(s.units.mac, mac)).get()) throw notFound(mac);
+          const entry: DebugLog = { id: randomUUID(), mac, collectedAt, entries: { ...input.entries } };
+          tx.insert(s.debugLogs)
+            .values({ id: entry.id, mac, collectedAt: collectedAt.getTime(), entries: entry.entries })
+            .run();
+          return entry;
+        }),
+      );
+    },
+
+    async listDebugLogs(mac, o) {
+      guard(o);
+      return db
+        .select()
+        .from(s.debugLogs)
+        .where(eq(s.debugLogs.mac, normalizeMac(mac)))
+        .orderBy(asc(s.debugLogs.collectedAt), asc(s.debugLogs.id))
+        .all()
+        .map((l) => ({ id: l.id, mac: l.mac, collectedAt: new Date(l.collectedAt), entries: l.entries }));
+    },
+
+    async appendAudit(event: AuditEvent, o) {
+      guard(o);
+      run("writing the audit log", () =>
+        db
+          .insert(s.auditEvents)
+          .values({
+            at: validDate(event.at, "at").getTime(),
+            actor: event.actor,
+            action: event.action,
+            mac: event.mac === undefined ? null : normalizeMac(event.mac),
+            details: event.details ?? null,
+          })
+          .run(),
+      );
+    },
+
+    async listAudit(filter = {}, o) {
+      guard(o);
+      const where: SQL[] = [];
+      if (filter.mac !== undefined) where.push(eq(s.auditEvents.mac, normalizeMac(filter.mac)));
+      if (filter.action !== undefined) where.push(eq(s.auditEvents.action, filter.action));
+      const q = db
+        .select()
+        .from(s.auditEvents)
+        .where(and(...where))
+        .orderBy(desc(s.auditEvents.at), desc(s.auditEvents.id));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map((e) => ({
+        id: String(e.id),
+        at: new Date(e.at),
+        actor: e.actor,
+        action: e.action,
+        ...defined({ mac: e.mac, details: e.details }),
+      }));
+    },
+
+    async metrics(range = {}, o) {
+      guard(o);
+      const where: SQL[] = [sql`${s.units.buildTime} is not null`];
+      if (range.since) where.push(gte(s.units.buildTime, range.since.getTime()));
+      if (range.until) where.push(lt(s.units.buildTime, range.until.getTime()));
+      const rows = db
+        .select({
+          status: s.units.status,
+          buildTime: s.units.buildTime,
+          buildDurationSeconds: s.units.buildDurationSeconds,
+          failedTests: s.units.failedTests,
+          labelPrints: s.units.labelPrints,
+        })
+        .from(s.units)
+        .where(and(...where))
+        .all();
+      return computeMetrics(rows.map((r) => ({ ...r, buildTime: new Date(r.buildTime!) })));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        checkpoint();
+      } finally {
+        sqlite.close();
+      }
+      log.info("sqlite store closed", { file });
+    },
+  };
+  return store;
+}
+
+function toRegistration(r: typeof s.registrations.$inferSelect): DeviceRegistration {
+  return {
+    deviceId: r.deviceId,
+    uniqueId: r.uniqueId,
+    boardType: r.boardType,
+    ...defined({ mac: r.mac, stationId: r.stationId, batchId: r.batchId, firmwareVersion: r.firmwareVersion }),
+    createdAt: new Date(r.createdAt),
+  };
+}
+
+function secretsOf(r: Omit<DeviceRegistration, "createdAt">): Partial<DeviceRegistration> {
+  return defined({ deviceSecret: r.deviceSecret, provisioningToken: r.provisioningToken });
+}
+
+/** Reads the files a SQLite store writes; for audits and the "no readable trace" test. */
+export function readStoreFiles(store: SqliteUnitStore): Buffer[] {
+  return store.files.filter((f) => existsSync(f)).map((f) => readFileSync(f));
+}
