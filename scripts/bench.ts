@@ -19,8 +19,13 @@ const available = readdirSync(path.join(root, "packages")).flatMap((pkg) => {
 });
 const bench = available.find((b) => b.name === name);
 if (!bench) {
-  console.error(`usage: pnpm bench <name>\navailable: ${available.map((b) => b.name).join(", ") || "(none yet)"}`);
+  console.error(
+    `usage: pnpm bench <name>\navailable: ${available.map((b) => b.name).join(", ") || "(none yet)"}`,
+  );
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ["--import", "tsx", bench.file, ...args], { stdio: "inherit", cwd: root });
+const result = spawnSync(process.execPath, ["--import", "tsx", bench.file, ...args], {
+  stdio: "inherit",
+  cwd: root,
+});
 process.exit(result.status ?? 1);

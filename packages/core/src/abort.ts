@@ -20,7 +20,11 @@ export function throwIfAborted(signal: AbortSignal | undefined, pkg = "core"): v
 /** The error to reject with when `signal` fires: its reason when that is already coded. */
 export function abortedError(signal: AbortSignal, pkg = "core"): FactoryError {
   const reason: unknown = signal.reason;
-  if (typeof reason === "object" && reason !== null && (reason as { code?: unknown }).code === ErrorCodes.TIMEOUT) {
+  if (
+    typeof reason === "object" &&
+    reason !== null &&
+    (reason as { code?: unknown }).code === ErrorCodes.TIMEOUT
+  ) {
     return reason as FactoryError;
   }
   return createError(pkg, ErrorCodes.ABORTED, "The operation was cancelled", { cause: reason });

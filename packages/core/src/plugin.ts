@@ -51,7 +51,10 @@ function define<K extends DriverKind, O>(kind: K, def: Definition<K, O>): Driver
     name: def.name,
     families: def.families ?? [],
     create: (options, context) =>
-      def.create(options, { logger: context?.logger ?? noopLogger, baseDir: context?.baseDir ?? process.cwd() }),
+      def.create(options, {
+        logger: context?.logger ?? noopLogger,
+        baseDir: context?.baseDir ?? process.cwd(),
+      }),
   };
 }
 
@@ -65,7 +68,9 @@ function define<K extends DriverKind, O>(kind: K, def: Definition<K, O>): Driver
  *   create: (options: EspDriverOptions, { logger }) => new EspDriver(options, logger),
  * });
  */
-export function defineBoardDriver<O = Record<string, unknown>>(def: Definition<"board", O>): DriverFactory<"board", O> {
+export function defineBoardDriver<O = Record<string, unknown>>(
+  def: Definition<"board", O>,
+): DriverFactory<"board", O> {
   return define("board", def);
 }
 
@@ -77,7 +82,9 @@ export function defineSwitchDriver<O = Record<string, unknown>>(
 }
 
 /** Declares a printer package's factory (a package may export several by name). */
-export function definePrinter<O = Record<string, unknown>>(def: Definition<"printer", O>): DriverFactory<"printer", O> {
+export function definePrinter<O = Record<string, unknown>>(
+  def: Definition<"printer", O>,
+): DriverFactory<"printer", O> {
   return define("printer", def);
 }
 
@@ -129,9 +136,14 @@ export async function loadDriverFactory<K extends DriverKind>(
     : [(mod as Record<string, unknown>).default, (mod as Record<string, unknown>).driverFactory];
   const found = candidates.find((c) => isDriverFactory(c));
   if (!found) {
-    throw createError("core", ErrorCodes.DRIVER_INVALID, `${packageName} does not export a ${kind} driver factory`, {
-      details: { packageName, kind, exportName: options.exportName ?? "default" },
-    });
+    throw createError(
+      "core",
+      ErrorCodes.DRIVER_INVALID,
+      `${packageName} does not export a ${kind} driver factory`,
+      {
+        details: { packageName, kind, exportName: options.exportName ?? "default" },
+      },
+    );
   }
   if (!isDriverFactory(found, kind)) {
     throw createError(
@@ -151,7 +163,10 @@ export async function loadBoardDriver(
   options: LoadOptions & { logger?: Logger } = {},
 ): Promise<BoardDriver> {
   const factory = await loadDriverFactory("board", packageName, options);
-  return factory.create(settings, { logger: options.logger ?? noopLogger, baseDir: options.baseDir ?? process.cwd() });
+  return factory.create(settings, {
+    logger: options.logger ?? noopLogger,
+    baseDir: options.baseDir ?? process.cwd(),
+  });
 }
 
 async function importPackage(packageName: string, options: LoadOptions): Promise<unknown> {
@@ -179,7 +194,9 @@ async function wrapMissing(packageName: string, load: () => Promise<unknown>): P
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     const missingItself =
-      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || /Cannot find (module|package)/.test(message)) &&
+      (code === "ERR_MODULE_NOT_FOUND" ||
+        code === "MODULE_NOT_FOUND" ||
+        /Cannot find (module|package)/.test(message)) &&
       message.includes(packageName);
     if (missingItself) {
       throw createError(

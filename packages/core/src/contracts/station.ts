@@ -1,5 +1,5 @@
 import type { SignalOptions } from "../abort";
-import type { PipelineEvent, DeviceResult } from "../pipeline/types";
+import type { DeviceResult, PipelineEvent } from "../pipeline/types";
 import type { BoardDriver } from "./board-driver";
 import type { PortRef } from "./port";
 

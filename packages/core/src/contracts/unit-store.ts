@@ -205,7 +205,10 @@ export interface UnitStore {
   /** Inserts or replaces the batch with this `batchId`. */
   upsertBatch(batch: BatchSummary, options?: SignalOptions): Promise<void>;
   /** Newest `startedAt` first. */
-  listBatches(filter?: { stationId?: string; limit?: number }, options?: SignalOptions): Promise<BatchSummary[]>;
+  listBatches(
+    filter?: { stationId?: string; limit?: number },
+    options?: SignalOptions,
+  ): Promise<BatchSummary[]>;
 
   /** Stores logs collected from a unit (which must exist, else `NOT_FOUND`). */
   addDebugLog(log: Omit<DebugLog, "id">, options?: SignalOptions): Promise<DebugLog>;
@@ -214,7 +217,10 @@ export interface UnitStore {
 
   appendAudit(event: AuditEvent, options?: SignalOptions): Promise<void>;
   /** Newest first. */
-  listAudit(filter?: { mac?: string; action?: string; limit?: number }, options?: SignalOptions): Promise<AuditEvent[]>;
+  listAudit(
+    filter?: { mac?: string; action?: string; limit?: number },
+    options?: SignalOptions,
+  ): Promise<AuditEvent[]>;
 
   /**
    * The seed's quality metrics over units whose `buildTime` lies in `[since, until)`:

@@ -46,7 +46,10 @@ export interface DeviceResult {
   tests: TestResult[];
   gates: GateResult[];
   registration?: RegistrationReceipt;
+  /** The QR payload with every secret masked (`[redacted]`). */
   qrPayload?: string;
+  /** Where the label hook wrote the QR/label image, when it did. */
+  qrFile?: string;
   attempts: number;
   error?: ErrorInfo;
   startedAt: Date;

@@ -1,0 +1,2 @@
+export * from "./create-station";
+export * from "./polling-watcher";
