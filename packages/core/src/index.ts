@@ -11,5 +11,7 @@ export * from "./errors";
 export * from "./logger";
 export * from "./pipeline";
 export * from "./plugin";
+export * from "./printing";
 export * from "./records";
+export * from "./station";
 export * from "./mac";

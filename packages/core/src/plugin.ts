@@ -193,11 +193,12 @@ async function wrapMissing(packageName: string, load: () => Promise<unknown>): P
     if (isFactoryError(error)) throw error;
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
+    // "Cannot find package 'x' imported from …": only a missing `packageName` itself means "not
+    // installed"; a dependency missing inside it is a broken install of that package.
+    const missing = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1];
     const missingItself =
-      (code === "ERR_MODULE_NOT_FOUND" ||
-        code === "MODULE_NOT_FOUND" ||
-        /Cannot find (module|package)/.test(message)) &&
-      message.includes(packageName);
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || missing !== undefined) &&
+      (missing === packageName || missing?.startsWith(`${packageName}/`) === true);
     if (missingItself) {
       throw createError(
         "core",

@@ -108,11 +108,11 @@ describe("provisionDevice", () => {
   });
 
   it("hands the real QR payload to the label hook only", async () => {
-    const label = vi.fn(async () => ({ file: "/tmp/qr.png" }));
+    const label = vi.fn(async (_payload: string) => ({ file: "/tmp/qr.png" }));
     const t = setup({ label });
     const result = await provisionDevice(t.options);
     expect(label).toHaveBeenCalledOnce();
-    const payload = label.mock.calls[0]![0] as string;
+    const payload = label.mock.calls[0]![0];
     expect(payload).toContain(t.registrations[0]!.provisioningToken);
     expect(result.qrFile).toBe("/tmp/qr.png");
   });

@@ -1,3 +1,7 @@
+export * from "./fake-printer";
+export * from "./printer-conformance";
+export * from "./board-conformance";
+export * from "./fake-board";
 export * from "./peers";
 export * from "./memory-unit-store";
 export * from "./unit-store-conformance";
