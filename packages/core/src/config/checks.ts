@@ -83,6 +83,7 @@ function checkStations(config: FactoryConfig, issues: PendingIssue[]): void {
         path: ["stations", s, "board_type"],
         message: `board type "${station.boardType}" has no entry in board_configs${didYouMean(station.boardType, boards) || known}`,
         code: "UNKNOWN_BOARD_TYPE",
+        refersTo: ["board_configs", station.boardType],
       });
     }
 

@@ -4,9 +4,9 @@ import { pathToFileURL } from "node:url";
 import { throwIfAborted } from "../abort";
 import { createError, ErrorCodes, isFactoryError } from "../errors";
 import { type CheckOptions, checkConfig } from "./checks";
-import { type ConfigIssue, configInvalidError, formatPath } from "./issues";
+import { type ConfigIssue, type ConfigPath, configInvalidError, formatPath } from "./issues";
 import { normalizeConfig } from "./normalize";
-import { validateSchema } from "./schema-issues";
+import { type FoundProblem, validateSchema } from "./schema-issues";
 import type { FactoryConfig, FactoryConfigInput } from "./types";
 import { type ConfigSource, parseYamlSource } from "./yaml-source";
 
@@ -120,8 +120,17 @@ async function finish(
   options: CheckOptions,
 ): Promise<FactoryConfig> {
   const locate: ConfigSource["locate"] = source ? source.locate : () => undefined;
-  const { parsed, issues } = validateSchema(data, file, locate);
-  if (!parsed) throw configInvalidError(file, issues);
+  const first = validateSchema(data, file, locate);
+  let parsed = first.parsed;
+  // When the file has schema problems, drop the offending values and check the rest too, so one
+  // run reports every problem (a typo and a missing firmware file), not the first kind only.
+  let pruned: ConfigPath[] = first.found.map((p) => p.path);
+  if (!parsed) parsed = validateSchema(recover(data, first.found, false), file, locate).parsed;
+  if (!parsed) {
+    pruned = first.found.map((p) => p.path.slice(0, 2));
+    parsed = validateSchema(recover(data, first.found, true), file, locate).parsed;
+  }
+  if (!parsed) throw configInvalidError(file, first.issues);
 
   const { config, issues: pending } = normalizeConfig(parsed, {
     baseDir,
@@ -134,17 +143,66 @@ async function finish(
   );
   pending.push(...(await checkConfig(config, options, explicit)));
   throwIfAborted(options.signal);
-  if (pending.length > 0) {
-    const located: ConfigIssue[] = pending.map((issue) => ({
+  // Problems inside a pruned section could be echoes of the schema problem there.
+  const fresh = pending.filter(
+    (issue) =>
+      !pruned.some(
+        (prefix) =>
+          startsWith(issue.path, prefix) ||
+          (issue.refersTo !== undefined && startsWith(issue.refersTo, prefix)),
+      ),
+  );
+  if (first.issues.length > 0 || fresh.length > 0) {
+    const located: ConfigIssue[] = fresh.map((issue) => ({
       file,
       ...locate(issue.path, { key: issue.key === true }),
       path: formatPath(issue.path),
       message: issue.message,
       ...(issue.code && { code: issue.code }),
     }));
-    throw configInvalidError(file, located);
+    throw configInvalidError(file, [...first.issues, ...located]);
   }
   return config;
+}
+
+/**
+ * A copy of `data` the schema may accept: misspelt keys renamed to their likely intent, other
+ * offending values removed, and (`whole`) whole sections with problems removed where that
+ * leaves the list indices of the rest unchanged.
+ */
+function recover(data: unknown, found: readonly FoundProblem[], whole: boolean): unknown {
+  const copy = structuredClone(data);
+  const parentOf = (p: ConfigPath): Record<string | number, unknown> | undefined => {
+    let node: unknown = copy;
+    for (const segment of p.slice(0, -1)) {
+      node =
+        node !== null && typeof node === "object"
+          ? (node as Record<string | number, unknown>)[segment]
+          : undefined;
+    }
+    return node !== null && typeof node === "object" ? (node as Record<string | number, unknown>) : undefined;
+  };
+  for (const problem of found) {
+    const parent = parentOf(problem.path);
+    const key = problem.path[problem.path.length - 1];
+    if (!parent || key === undefined || Array.isArray(parent) || problem.code === "MISSING_KEY") continue;
+    if (problem.suggestion !== undefined && !Object.hasOwn(parent, problem.suggestion)) {
+      parent[problem.suggestion] = parent[key];
+    }
+    delete parent[key];
+  }
+  if (whole) {
+    for (const problem of found) {
+      const section = problem.path.slice(0, 2);
+      const parent = parentOf(section);
+      if (parent && !Array.isArray(parent) && section.length === 2) delete parent[section[1]!];
+    }
+  }
+  return copy;
+}
+
+function startsWith(path: ConfigPath, prefix: ConfigPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
 }
 
 async function importConfigModule(file: string, absolute: string): Promise<unknown> {

@@ -15,6 +15,8 @@ export interface PendingIssue {
   code?: string;
   /** Point at the key rather than the value. */
   key?: boolean;
+  /** Another place the problem depends on (the board config a station names). */
+  refersTo?: ConfigPath;
 }
 
 export interface NormalizeContext {

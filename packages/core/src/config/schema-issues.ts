@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { didYouMean } from "./did-you-mean";
+import { closestMatch } from "./did-you-mean";
 import { type ConfigIssue, type ConfigPath, describeValue, formatPath } from "./issues";
 import { factoryConfigSchema, type ParsedConfigFile } from "./schema";
 import type { ConfigSource } from "./yaml-source";
@@ -25,14 +25,12 @@ const HINTS: Readonly<Record<string, string>> = {
  * Validates plain data against the schema and turns every zod issue into a located
  * {@link ConfigIssue}. Returns the parsed data only when there were no issues.
  */
-export function validateSchema(
-  data: unknown,
-  file: string,
-  locate: Locate,
-): { parsed?: ParsedConfigFile; issues: ConfigIssue[] } {
+export function validateSchema(data: unknown, file: string, locate: Locate): SchemaResult {
   const issues: ConfigIssue[] = [];
-  const at = (path: ConfigPath, message: string, key = false, code?: string): void => {
+  const found: FoundProblem[] = [];
+  const at = (path: ConfigPath, message: string, key = false, code?: string, suggestion?: string): void => {
     const pos = locate(path, { key });
+    found.push({ path, ...(code && { code }), ...(suggestion && { suggestion }) });
     issues.push({ file, ...pos, path: formatPath(path), message, ...(code ? { code } : {}) });
   };
 
@@ -49,10 +47,31 @@ export function validateSchema(
   if (!result.success) {
     for (const issue of result.error.issues) mapIssue(issue, [], data, at);
   }
-  return result.success && issues.length === 0 ? { parsed: result.data, issues } : { issues };
+  // A misspelt key that suggests a missing required one explains it: report the typo only.
+  const explained = new Set(
+    found
+      .filter((f) => f.suggestion !== undefined)
+      .map((f) => formatPath([...f.path.slice(0, -1), f.suggestion!])),
+  );
+  const keep = found.map((f) => !(f.code === "MISSING_KEY" && explained.has(formatPath(f.path))));
+  const kept = { issues: issues.filter((_, i) => keep[i]), found };
+  return result.success && issues.length === 0 ? { parsed: result.data, ...kept } : kept;
 }
 
-type At = (path: ConfigPath, message: string, key?: boolean, code?: string) => void;
+/** Where a problem is, for recovery: a misspelt key's likely intent is in `suggestion`. */
+export interface FoundProblem {
+  path: ConfigPath;
+  code?: string;
+  suggestion?: string;
+}
+
+export interface SchemaResult {
+  parsed?: ParsedConfigFile;
+  issues: ConfigIssue[];
+  found: FoundProblem[];
+}
+
+type At = (path: ConfigPath, message: string, key?: boolean, code?: string, suggestion?: string) => void;
 
 function mapIssue(issue: z.core.$ZodIssue, prefix: ConfigPath, data: unknown, at: At): void {
   const path = [...prefix, ...(issue.path as (string | number)[])];
@@ -62,13 +81,15 @@ function mapIssue(issue: z.core.$ZodIssue, prefix: ConfigPath, data: unknown, at
       for (const key of issue.keys) {
         if (SECRET_KEY.test(key)) continue; // reported by findSecrets
         const hint = HINTS[key.toLowerCase()];
-        const suggestion = didYouMean(key, known) || (hint ? ` (${hint})` : "");
+        const match = closestMatch(key, known);
+        const suggestion = match !== undefined ? ` (did you mean "${match}"?)` : hint ? ` (${hint})` : "";
         const allowed = known.length > 0 ? `; expected one of: ${known.join(", ")}` : "";
         at(
           [...path, key],
           `unknown key "${key}"${suggestion}${suggestion ? "" : allowed}`,
           true,
           "UNKNOWN_KEY",
+          match,
         );
       }
       return;
