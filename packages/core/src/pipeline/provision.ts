@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { type SignalOptions, sleep, withDeadline } from "../abort";
 import type {
   BoardDriver,
@@ -9,6 +8,7 @@ import type {
 } from "../contracts/board-driver";
 import { describePort, type PortRef } from "../contracts/port";
 import type { RecordSink, Registrar, RegistrationReceipt, TestResult } from "../contracts/records";
+import { generateDeviceSecret, generateProvisioningToken } from "../credentials/tokens";
 import { createError, ErrorCodes, type FactoryError, toFactoryError } from "../errors";
 import { type Logger, noopLogger } from "../logger";
 import { type ConsoleTest, runConsoleTests } from "./console-tests";
@@ -67,7 +67,7 @@ export interface ProvisionOptions extends SignalOptions {
   identityGuard?: IdentityGuard;
   /** Device ID from identity; defaults to `<boardType>-<uniqueId>` (stable across retries and reflashes). */
   deviceId?: (identity: DeviceIdentity, boardType: string) => string;
-  /** Secrets for a new device; defaults to 256-bit random values. */
+  /** Secrets for a new device; defaults to a 256-bit device secret and a 160-bit one-time token. */
   secrets?: () => DeviceSecrets;
   /**
    * QR payload for the device's label; defaults to `factory:<deviceId>:<provisioningToken>`, the
@@ -481,8 +481,5 @@ function defaultDeviceId(identity: DeviceIdentity, boardType: string): string {
 }
 
 function randomSecrets(): DeviceSecrets {
-  return {
-    deviceSecret: randomBytes(32).toString("base64url"),
-    provisioningToken: `pt_${randomBytes(32).toString("base64url")}`,
-  };
+  return { deviceSecret: generateDeviceSecret(), provisioningToken: generateProvisioningToken() };
 }
