@@ -76,8 +76,12 @@ export interface SwitchDriver {
   /** The ARP table. Rejects `NOT_SUPPORTED` when `capabilities.arp` is false. */
   arp(options?: SignalOptions): Promise<ArpEntry[]>;
   /**
-   * Events until the signal fires. Errors do not end the iteration: they are reported as
-   * `health` events and the watcher keeps going. Ends (returns) on abort.
+   * Events until the signal fires. The first event is `health` (ok once the watcher has read
+   * the switch's current state, which is not itself reported as events). Errors do not end the
+   * iteration: they are reported as `health` events and the watcher keeps going. After a
+   * `link-up`, the MACs then seen on that port are reported as `mac-learned` even if they were
+   * there before (the unit was re-plugged). Ends (returns) on abort; throws only for bad input
+   * (`PORT_NOT_FOUND` for a port the switch does not have).
    */
   watch(options?: WatchOptions): AsyncIterable<SwitchEvent>;
   close(): Promise<void>;

@@ -36,20 +36,23 @@ describe("FakeSwitch scripting", () => {
     const sw = createFakeSwitch();
     sw.learn("02:00:00:00:00:01", "5");
     sw.learn("02:00:00:00:00:02", "5");
-    const events = take(sw.watch(), 3);
+    const events = take(sw.watch(), 4);
     await new Promise((r) => setTimeout(r, 10));
     sw.linkDown("5");
-    expect((await events).map((e) => e.type)).toEqual(["link-down", "mac-gone", "mac-gone"]);
+    expect((await events).map((e) => e.type)).toEqual(["health", "link-down", "mac-gone", "mac-gone"]);
     expect(await sw.macsOnPort("5")).toEqual([]);
   });
 
   it("never reports uplink MACs to an unfiltered watcher", async () => {
     const sw = createFakeSwitch();
-    const events = take(sw.watch(), 1);
+    const events = take(sw.watch(), 2);
     await new Promise((r) => setTimeout(r, 10));
     sw.learn("02:00:00:00:00:03", "24");
     sw.learn("02:00:00:00:00:04", "3");
-    expect(await events).toMatchObject([{ type: "mac-learned", port: "3" }]);
+    expect(await events).toMatchObject([
+      { type: "health", ok: true },
+      { type: "mac-learned", port: "3" },
+    ]);
   });
 
   it("fails the next calls with an injected error, then recovers", async () => {
@@ -64,13 +67,14 @@ describe("FakeSwitch scripting", () => {
 
   it("reports health to watchers while unreachable and rejects calls", async () => {
     const sw = createFakeSwitch();
-    const events = take(sw.watch(), 2);
+    const events = take(sw.watch(), 3);
     await new Promise((r) => setTimeout(r, 10));
     sw.setUnreachable(true);
     const error = await sw.identify().catch((e: unknown) => e);
     expect(isFactoryError(error, "SWITCH_UNREACHABLE")).toBe(true);
     sw.setUnreachable(false);
     expect(await events).toMatchObject([
+      { type: "health", ok: true },
       { type: "health", ok: false, error: { code: "SWITCH_UNREACHABLE" } },
       { type: "health", ok: true },
     ]);

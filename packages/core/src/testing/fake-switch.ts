@@ -217,6 +217,16 @@ export class FakeSwitch implements SwitchDriver {
         const onAbort = (): void => wake?.();
         options.signal?.addEventListener("abort", onAbort, { once: true });
         self.listeners.add(listener);
+        queue.push(
+          self.unreachable
+            ? {
+                type: "health",
+                ok: false,
+                error: { code: self.unreachable.code, message: self.unreachable.message },
+                at: new Date(),
+              }
+            : { type: "health", ok: true, at: new Date() },
+        );
         try {
           while (!options.signal?.aborted && !self.closed) {
             const next = queue.shift();

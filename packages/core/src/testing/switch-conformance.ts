@@ -79,7 +79,7 @@ export function describeSwitchDriverConformance(
     else it(title, fn, timeout * 4 + 10_000);
   };
   const watchFor = (ports?: string[]) =>
-    startWatch(h.driver, { ...options.watch, ...(ports ? { ports } : {}) });
+    startWatch(h.driver, { ...options.watch, ...(ports ? { ports } : {}) }, timeout);
 
   describe(`SwitchDriver conformance: ${name}`, () => {
     beforeAll(async () => {
@@ -214,9 +214,10 @@ export function describeSwitchDriverConformance(
       }
     });
 
-    test("watch-abort", "watch() ends when its signal fires", async () => {
+    test("watch-abort", "watch() starts with a health event and ends when its signal fires", async () => {
       const w = watchFor();
       await w.ready();
+      expect(w.events[0]).toMatchObject({ type: "health", ok: true });
       const ended = await w.stop();
       expect(ended).toBe(true);
     });
@@ -234,14 +235,18 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 
 interface RunningWatch {
   events: SwitchEvent[];
-  /** Resolves once the watcher has had a moment to subscribe (and take its first poll). */
+  /** Resolves on the watcher's first `health` event: it is subscribed and has its baseline. */
   ready(): Promise<void>;
   waitFor(predicate: (e: SwitchEvent) => boolean, timeoutMs: number): Promise<SwitchEvent & { at: Date }>;
   /** Aborts and resolves true when the iteration ended within 5 s. */
   stop(): Promise<boolean>;
 }
 
-function startWatch(driver: SwitchDriver, options: Omit<WatchOptions, "signal">): RunningWatch {
+function startWatch(
+  driver: SwitchDriver,
+  options: Omit<WatchOptions, "signal">,
+  readyTimeoutMs: number,
+): RunningWatch {
   const controller = new AbortController();
   const events: SwitchEvent[] = [];
   const waiters = new Set<() => void>();
@@ -260,7 +265,16 @@ function startWatch(driver: SwitchDriver, options: Omit<WatchOptions, "signal">)
   })();
   return {
     events,
-    ready: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    ready: async () => {
+      const start = Date.now();
+      while (!events.some((e) => e.type === "health") && Date.now() - start < readyTimeoutMs) {
+        if (failure) throw failure;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (!events.some((e) => e.type === "health")) {
+        throw new Error(`watch() gave no first health event within ${readyTimeoutMs} ms`);
+      }
+    },
     waitFor: (predicate, timeoutMs) =>
       new Promise((resolve, reject) => {
         const check = (): void => {
