@@ -1,0 +1,58 @@
+import { sleep } from "@factory/core";
+import type { SerialLink } from "../transport/serial-link";
+
+/**
+ * How the host puts the chip into download mode. `classic`: DTR→IO0, RTS→EN through the
+ * two-transistor circuit of dev boards and most USB-UART fixtures. `usb-jtag`: the ESP32-S3/C3
+ * USB-Serial-JTAG peripheral (303A:1001). `none`: the fixture straps IO0 and powers the board;
+ * the host never touches the lines (and a pseudo-terminal has none).
+ */
+export type ResetStrategy = "classic" | "usb-jtag" | "none";
+
+export interface ResetTiming {
+  /** How long EN is held low. */
+  holdMs: number;
+  /** How long IO0 stays low after EN is released. */
+  strapMs: number;
+}
+
+export const DEFAULT_RESET_TIMING: ResetTiming = { holdMs: 100, strapMs: 50 };
+
+/** Resets into the ROM download mode. */
+export async function resetToBootloader(
+  link: SerialLink,
+  strategy: ResetStrategy,
+  timing: ResetTiming,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (strategy === "none") return;
+  if (strategy === "classic") {
+    await link.setSignals({ dtr: false, rts: true }); // EN low
+    await sleep(timing.holdMs, signal);
+    await link.setSignals({ dtr: true, rts: false }); // EN released, IO0 low
+    await sleep(timing.strapMs, signal);
+    await link.setSignals({ dtr: false, rts: false }); // IO0 released
+    return;
+  }
+  await link.setSignals({ dtr: false, rts: false });
+  await sleep(timing.holdMs, signal);
+  await link.setSignals({ dtr: true, rts: false });
+  await sleep(timing.holdMs, signal);
+  await link.setSignals({ dtr: true, rts: true });
+  await link.setSignals({ dtr: false, rts: true });
+  await sleep(timing.holdMs, signal);
+  await link.setSignals({ dtr: false, rts: false });
+}
+
+/** Resets into the application (EN pulse with IO0 high). */
+export async function hardReset(
+  link: SerialLink,
+  strategy: ResetStrategy,
+  timing: ResetTiming,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (strategy === "none") return;
+  await link.setSignals({ dtr: false, rts: true });
+  await sleep(timing.holdMs, signal);
+  await link.setSignals({ dtr: false, rts: false });
+}
