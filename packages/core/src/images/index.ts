@@ -1,0 +1,3 @@
+export * from "./flat-image";
+export * from "./intel-hex";
+export * from "./intel-hex-writer";
