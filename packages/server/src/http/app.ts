@@ -1,0 +1,135 @@
+import { type Logger, noopLogger, type UnitStore } from "@factory/core";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { streamSSE } from "hono/streaming";
+import { DASHBOARD_HTML, dashboardSnapshot } from "../dashboard";
+import type { EventBus, ServerEvent } from "../events";
+import { openApiDocument } from "../openapi";
+import { HttpStats } from "../prometheus";
+import { type AuthEnv, clientIp, requireRole, type TokenTable } from "./auth";
+import type { AppDeps } from "./deps";
+import { errorBody, HttpError, respondError } from "./errors";
+import { createRateLimiter } from "./rate-limit";
+import { adminRoutes } from "./routes-admin";
+import { unitRoutes } from "./routes-units";
+import { registrationBody } from "./schemas";
+
+export interface AppOptions {
+  store: UnitStore;
+  tokens: TokenTable;
+  events: EventBus;
+  logger?: Logger;
+  now?: () => Date;
+  /** Largest accepted request body (default 8 MiB: a failure report with diagnostics). */
+  bodyLimitBytes?: number;
+  /** Requests per second per client address (default 2000, burst twice that). 0 disables. */
+  rateLimitPerSecond?: number;
+  /** Failed authentications per minute per client address before 429 (default 30). */
+  authFailuresPerMinute?: number;
+  version?: string;
+  stats?: HttpStats;
+}
+
+/**
+ * The HTTP application (Hono): seed 002 and seed 000 APIs, dashboard, SSE, OpenAPI and
+ * Prometheus metrics. Every error is a JSON body with a stable `code`; bad input is answered
+ * 4xx before anything is written.
+ */
+export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats } {
+  const log = o.logger ?? noopLogger;
+  const now = o.now ?? (() => new Date());
+  const stats = o.stats ?? new HttpStats();
+  const app = new Hono<AuthEnv>();
+  const rate = o.rateLimitPerSecond ?? 2000;
+  const limiter = rate > 0 ? createRateLimiter(rate, rate * 2) : undefined;
+  const authLimit = o.authFailuresPerMinute ?? 30;
+  const authFailures = createRateLimiter(authLimit / 60, authLimit);
+  const deps: AppDeps = {
+    store: o.store,
+    tokens: o.tokens,
+    events: o.events,
+    logger: log,
+    now,
+    onAuthFailure: (ip) => {
+      authFailures.take(ip);
+    },
+  };
+
+  app.onError((error, c) => respondError(c, error, log));
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const ip = clientIp(c.req.raw, c.env);
+    if (limiter && !limiter.take(ip)) {
+      c.header("retry-after", String(limiter.retryAfter(ip)));
+      throw new HttpError(429, "RATE_LIMITED", "Too many requests; slow down");
+    }
+    if (c.req.header("authorization") && authFailures.retryAfter(ip) > 0) {
+      c.header("retry-after", String(authFailures.retryAfter(ip)));
+      throw new HttpError(429, "RATE_LIMITED", "Too many failed logins from this address; wait and retry");
+    }
+    try {
+      await next();
+    } finally {
+      const route = c.req.routePath || "unmatched";
+      stats.observe(route, c.req.method, c.res.status, (performance.now() - started) / 1000);
+    }
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: o.bodyLimitBytes ?? 8 * 1024 * 1024,
+      onError: () => {
+        throw new HttpError(413, "PAYLOAD_TOO_LARGE", `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`);
+      },
+    }),
+  );
+
+  unitRoutes(app, deps);
+  adminRoutes(app, deps, registrationBody);
+
+  const viewer = requireRole(o.tokens, ["operator", "station", "admin"], deps.onAuthFailure);
+  app.get("/api/dashboard", viewer, async (c) => c.json(await dashboardSnapshot(o.store, AbortSignal.timeout(15_000), now())));
+  app.get("/api/events", viewer, (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: ServerEvent[] = [];
+      let wake: (() => void) | undefined;
+      const off = o.events.subscribe((e) => {
+        if (queue.length < 1000) queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      await stream.writeSSE({ event: "hello", data: JSON.stringify({ at: now().toISOString() }) });
+      while (!stream.aborted && !stream.closed) {
+        const e = queue.shift();
+        if (e) {
+          await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 15_000);
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          };
+        });
+        if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+      }
+      off();
+    }),
+  );
+
+  app.get("/api/openapi.json", (c) => c.json(openApiDocument(o.version ?? "0.0.0")));
+  app.get("/metrics", async (c) =>
+    c.text(await stats.render(o.store, AbortSignal.timeout(15_000)), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/", (c) => c.html(DASHBOARD_HTML));
+  app.get("/dashboard", (c) => c.html(DASHBOARD_HTML));
+  return { app, stats };
+}
