@@ -30,7 +30,7 @@ export interface SnmpOptions {
   timeoutMs?: number;
   /** Retries of one request after a timeout (default 1). */
   retries?: number;
-  /** Rows per GETBULK request and column (default 40). */
+  /** Rows per GETBULK request and column (default 50). */
   maxRepetitions?: number;
   /** Upper bound for one whole call (a table walk), ms (default 15000). */
   operationTimeoutMs?: number;
@@ -81,7 +81,7 @@ export class SnmpClient {
     this.label = `${options.host}:${options.port ?? 161}`;
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.retries = options.retries ?? 1;
-    this.maxRepetitions = options.maxRepetitions ?? 40;
+    this.maxRepetitions = options.maxRepetitions ?? 50;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
     this.session = session;
   }

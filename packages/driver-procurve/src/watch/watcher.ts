@@ -197,15 +197,16 @@ class WatchRun {
   private applyLinks(): void {
     for (const { port, up } of this.pendingLinks.splice(0)) {
       if (!this.watched.has(port)) continue;
-      this.setLink(port, up ? "up" : "down");
+      // A trap is a fact: report it even if the last poll already saw the new state.
+      this.setLink(port, up ? "up" : "down", true);
       if (!up) this.pollSoon = true;
     }
   }
 
-  private setLink(port: string, status: SwitchPort["operStatus"]): void {
+  private setLink(port: string, status: SwitchPort["operStatus"], fromTrap = false): void {
     const before = this.links.get(port);
     this.links.set(port, status);
-    if (before === status || status === "unknown") return;
+    if ((before === status && !fromTrap) || status === "unknown") return;
     this.emit({ type: status === "up" ? "link-up" : "link-down", port, at: new Date() });
     if (status === "up") {
       // The switch flushed this port on link down: what shows here now is an arrival.
