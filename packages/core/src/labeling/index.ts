@@ -1,0 +1,3 @@
+export * from "./label-station";
+export * from "./store-backend";
+export type * from "./types";
