@@ -1,3 +1,6 @@
 import { defineProject } from "vitest/config";
 
-export default defineProject({ test: { name: "cli", include: ["src/**/*.test.ts"] } });
+// The child-process tests start node + tsx for each run: a few seconds apiece on 2 busy cores.
+export default defineProject({
+  test: { name: "cli", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+});
