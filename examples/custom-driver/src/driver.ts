@@ -2,7 +2,6 @@ import {
   type BoardCapabilities,
   type BoardDriver,
   type BoardSession,
-  type Logger,
   noopLogger,
   type OpenOptions,
   type PortInfo,
@@ -11,21 +10,12 @@ import {
   type SignalOptions,
   throwIfAborted,
 } from "@factory/core";
-import { type Connector, tcpConnector } from "./connect";
+import { tcpConnector } from "./connect";
 import { LineErrorCodes, lineError, PKG } from "./errors";
+import { type LineDriverOptions, readTimeouts } from "./options";
 import { Command, FAMILY, parseIdReply, READY_LINE } from "./protocol";
 import { LineSession } from "./session";
 import { LineLink } from "./transport";
-
-export interface LineDriverOptions {
-  /** Opens a port's byte stream; `tcp://host:port` works without it. */
-  connect?: Connector;
-  /** How long one reply may take, ms (default 1000). Also accepted in the board config's `settings`. */
-  replyTimeoutMs?: number;
-  /** How long `probe` waits for `ID?`, ms (default 300). */
-  probeTimeoutMs?: number;
-  logger?: Logger;
-}
 
 export const LINE_CAPABILITIES: BoardCapabilities = {
   compressedWrite: false,
@@ -47,7 +37,7 @@ export const LINE_CAPABILITIES: BoardCapabilities = {
  * const session = await driver.open({ path: "/dev/ttyUSB0" }, { signal });
  */
 export function createLineDriver(options: LineDriverOptions = {}): BoardDriver {
-  const defaults = timeouts(options, "driver options");
+  const defaults = readTimeouts(options, "driver options");
   const connect = options.connect ?? tcpConnector;
   const baseLog = options.logger ?? noopLogger;
   const busy = new Set<string>();
@@ -88,7 +78,7 @@ export function createLineDriver(options: LineDriverOptions = {}): BoardDriver {
 
     async open(port: PortRef, openOptions: OpenOptions = {}): Promise<BoardSession> {
       throwIfAborted(openOptions.signal, PKG);
-      const { replyTimeoutMs } = timeouts({ ...defaults, ...openOptions.settings }, "board settings");
+      const { replyTimeoutMs } = readTimeouts({ ...defaults, ...openOptions.settings }, "board settings");
       if (busy.has(port.path)) {
         throw lineError(LineErrorCodes.PORT_BUSY, `${port.path} already has an open session`, {
           details: { port: port.path },
@@ -135,36 +125,4 @@ export function createLineDriver(options: LineDriverOptions = {}): BoardDriver {
       }
     },
   };
-}
-
-/** Reads and checks the timeouts; anything else in `input` that is not ours is refused by name. */
-function timeouts(input: Record<string, unknown> | LineDriverOptions, where: string) {
-  const known = new Set(["connect", "replyTimeoutMs", "probeTimeoutMs", "logger"]);
-  const unknown = Object.keys(input).filter((key) => !known.has(key));
-  if (unknown.length > 0) {
-    throw lineError(
-      LineErrorCodes.INVALID_ARGUMENT,
-      `Unknown ${where} for the LP1 driver: ${unknown.join(", ")} (known: replyTimeoutMs, probeTimeoutMs)`,
-      {
-        details: { unknown },
-        retryable: false,
-      },
-    );
-  }
-  const value = (key: "replyTimeoutMs" | "probeTimeoutMs", fallback: number): number => {
-    const given = (input as Record<string, unknown>)[key];
-    if (given === undefined) return fallback;
-    if (typeof given !== "number" || !Number.isInteger(given) || given < 1 || given > 60_000) {
-      throw lineError(
-        LineErrorCodes.INVALID_ARGUMENT,
-        `${key} must be a whole number of ms from 1 to 60000, not ${String(given)}`,
-        {
-          details: { [key]: given },
-          retryable: false,
-        },
-      );
-    }
-    return given;
-  };
-  return { replyTimeoutMs: value("replyTimeoutMs", 1_000), probeTimeoutMs: value("probeTimeoutMs", 300) };
 }

@@ -1,5 +1,6 @@
 import { defineBoardDriver } from "@factory/core";
-import { createLineDriver, type LineDriverOptions } from "./driver";
+import { createLineDriver } from "./driver";
+import type { LineDriverOptions } from "./options";
 import { FAMILY } from "./protocol";
 
 /**

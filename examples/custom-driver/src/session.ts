@@ -6,7 +6,6 @@ import {
   type FlashOptions,
   type FlashPlan,
   type FlashResult,
-  isFactoryError,
   type LineConsole,
   type Logger,
   type PortRef,
@@ -16,34 +15,28 @@ import {
   type VerifyResult,
   validateFlashPlan,
 } from "@factory/core";
+import { CommandChannel } from "./channel";
 import { LineBoardConsole } from "./console";
 import { LineErrorCodes, lineError, PKG } from "./errors";
-import {
-  BLOCK_SIZE,
-  Command,
-  FAMILY,
-  parseDataReply,
-  parseErrorReply,
-  parseIdReply,
-  READY_LINE,
-} from "./protocol";
+import { BLOCK_SIZE, Command, FAMILY, parseDataReply, parseIdReply, READY_LINE } from "./protocol";
 import type { LineLink } from "./transport";
 
 /** One open connection to an LP1 board. Created by the driver's `open`, after `!RESET` → `READY`. */
 export class LineSession implements BoardSession {
   private identity: DeviceIdentity | undefined;
-  /** A command was cut short (abort, timeout): its reply may still arrive and must not be taken for the next. */
-  private stale = false;
   private closed = false;
+  private readonly channel: CommandChannel;
 
   constructor(
     readonly port: PortRef,
     private readonly link: LineLink,
     private readonly capabilities: BoardCapabilities,
-    private readonly replyTimeoutMs: number,
+    replyTimeoutMs: number,
     private readonly log: Logger,
     private readonly release: () => void,
-  ) {}
+  ) {
+    this.channel = new CommandChannel(link, replyTimeoutMs);
+  }
 
   async identify(options?: SignalOptions): Promise<DeviceIdentity> {
     const reply = await this.command(Command.identify, options?.signal);
@@ -145,69 +138,24 @@ export class LineSession implements BoardSession {
     this.release();
   }
 
-  /** Sends one command and returns its reply line; `ERR` replies become coded errors. */
-  private async command(line: string, signal?: AbortSignal): Promise<string> {
+  private command(line: string, signal?: AbortSignal): Promise<string> {
     this.check(signal);
-    if (this.stale) await this.resync(signal);
-    this.link.discard();
-    await this.link.writeLine(line, signal);
-    let reply: string;
-    try {
-      reply = await this.link.readLine(this.replyTimeoutMs, line.split(" ")[0]!, signal);
-    } catch (error) {
-      if (isFactoryError(error, ["ABORTED", "TIMEOUT"])) this.stale = true;
-      throw error;
-    }
-    const refused = parseErrorReply(reply);
-    if (refused) {
-      throw lineError(
-        LineErrorCodes.LINE_DEVICE_ERROR,
-        `${this.port.path} refused ${line.slice(0, 40)}: ${reply}`,
-        {
-          details: { port: this.port.path, command: line.slice(0, 80), reply, word: refused.word },
-        },
-      );
-    }
-    return reply;
+    return this.channel.send(line, signal);
   }
 
-  private async expectOk(line: string, signal?: AbortSignal, failCode?: string): Promise<void> {
-    const reply = await this.command(line, signal).catch((error: unknown) => {
-      if (failCode && isFactoryError(error, LineErrorCodes.LINE_DEVICE_ERROR)) {
-        throw lineError(failCode, error.message, { cause: error, details: error.details });
-      }
-      throw error;
-    });
-    if (reply !== "OK") throw this.unexpected(line, reply);
+  private expectOk(line: string, signal?: AbortSignal, failCode?: string): Promise<void> {
+    this.check(signal);
+    return this.channel.expectOk(line, signal, failCode);
   }
 
-  /** After a cut-short command: ask `ID?` and skip lines until its answer, so replies pair up again. */
-  private async resync(signal?: AbortSignal): Promise<void> {
-    this.link.discard();
-    await this.link.writeLine(Command.identify, signal);
-    for (let i = 0; i < 8; i += 1) {
-      if (parseIdReply(await this.link.readLine(this.replyTimeoutMs, "ID?", signal))) {
-        this.stale = false;
-        return;
-      }
-    }
-    throw lineError(LineErrorCodes.PROTOCOL_ERROR, `${this.port.path} does not answer ID? any more`);
+  private unexpected(command: string, reply: string) {
+    return this.channel.unexpected(command, reply);
   }
 
   private check(signal?: AbortSignal): void {
     throwIfAborted(signal, PKG);
     if (this.closed)
       throw lineError(LineErrorCodes.INVALID_ARGUMENT, `The session on ${this.port.path} is closed`);
-  }
-
-  private unexpected(command: string, reply: string) {
-    return lineError(
-      LineErrorCodes.PROTOCOL_ERROR,
-      `Unexpected answer to ${command.split(" ")[0]} from ${this.port.path}: "${reply.slice(0, 60)}"`,
-      {
-        details: { port: this.port.path, command: command.slice(0, 80), reply: reply.slice(0, 200) },
-      },
-    );
   }
 }
 
