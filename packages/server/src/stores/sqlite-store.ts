@@ -66,6 +66,31 @@ export interface SqliteUnitStore extends UnitStore {
 }
 
 type Row = typeof s.units.$inferSelect;
+type RawRow = Record<string, unknown>;
+
+/** Maps a row read with a raw statement (snake_case, JSON as text) onto the drizzle row shape. */
+function fromRaw(r: RawRow): Row {
+  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
+  return {
+    mac: r.mac as string,
+    serial: r.serial as string | null,
+    status: r.status as Row["status"],
+    stage: r.stage as string | null,
+    port: r.port as string | null,
+    buildTime: r.build_time as number | null,
+    buildDurationSeconds: r.build_duration_seconds as number | null,
+    testResults: json(r.test_results),
+    failedTests: json(r.failed_tests),
+    errorLog: r.error_log as string | null,
+    diagnosticData: r.diagnostic_data as string | null,
+    lastHeartbeat: r.last_heartbeat as number | null,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+    labeledAt: r.labeled_at as number | null,
+    labelPrints: r.label_prints as number,
+    reportFingerprint: r.report_fingerprint as string | null,
+  };
+}
 
 function toUnit(r: Row): Unit {
   return {
@@ -122,6 +147,15 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
   let closed = false;
   let regSeq = (sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }).n;
 
+  // The hot path (thousands of heartbeats a second) uses one prepared statement.
+  const heartbeatStmt = sqlite.prepare(
+    `insert into units (mac, status, stage, port, last_heartbeat, created_at, updated_at, label_prints)
+     values (?, 'building', ?, ?, ?, ?, ?, 0)
+     on conflict (mac) do update set status = 'building', stage = coalesce(excluded.stage, units.stage),
+       port = coalesce(excluded.port, units.port), last_heartbeat = excluded.last_heartbeat, updated_at = excluded.updated_at
+     where units.status in ('building', 'stuck')
+     returning *`,
+  );
   const guard = (o?: SignalOptions) => {
     throwIfAborted(o?.signal, PKG);
     if (closed) throw createError(PKG, ErrorCodes.STORE_ERROR, "The store is closed");
@@ -182,32 +216,8 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       const at = validDate(hb.timestamp, "timestamp").getTime();
       const t = now().getTime();
       return run("recording a heartbeat", () => {
-        const rows = db
-          .insert(s.units)
-          .values({
-            mac,
-            status: "building",
-            stage: hb.stage ?? null,
-            port: hb.port ?? null,
-            lastHeartbeat: at,
-            createdAt: t,
-            updatedAt: t,
-          })
-          .onConflictDoUpdate({
-            target: s.units.mac,
-            set: {
-              status: "building",
-              stage: sql`coalesce(excluded.stage, ${s.units.stage})`,
-              port: sql`coalesce(excluded.port, ${s.units.port})`,
-              lastHeartbeat: at,
-              updatedAt: t,
-            },
-            setWhere: inArray(s.units.status, ["building", "stuck"]),
-          })
-          .returning()
-          .all();
-        const row = rows[0];
-        if (row) return toUnit(row);
+        const raw = heartbeatStmt.get(mac, hb.stage ?? null, hb.port ?? null, at, t, t) as RawRow | undefined;
+        if (raw) return toUnit(fromRaw(raw));
         throw transition(mac, getRow(mac)?.status ?? "unknown", "building");
       });
     },
