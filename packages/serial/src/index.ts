@@ -1,0 +1,13 @@
+export type * from "./binding-types";
+export { classifyOpenError, disconnectedError, isNoModemLinesError } from "./errors";
+export type { LinkStats, ModemLines, SerialLink, SerialLinkOptions } from "./link";
+export { openSerialLink } from "./link";
+export type { ListPortsOptions } from "./list-ports";
+export { listSerialPorts } from "./list-ports";
+export { loadNativeBinding } from "./native";
+export type { PtyBridge, PtyBridgeOptions } from "./pty-bridge";
+export { exposeOnPty } from "./pty-bridge";
+export type { RawPort } from "./raw-port";
+export { createSimBinding, SimBinding, SimBindingPort } from "./sim/binding";
+export { SimCable, wireTimeMs } from "./sim/cable";
+export type { DeviceWire, SimFault, SimModemLines, SimPortOptions, SimulatedDevice } from "./sim/types";
