@@ -16,4 +16,5 @@ export * from "./pipeline";
 export * from "./plugin";
 export * from "./printing";
 export * from "./records";
+export * from "./registration";
 export * from "./station";

@@ -1,0 +1,2 @@
+export * from "./durable-queue";
+export * from "./http-registrar";
