@@ -1,0 +1,330 @@
+import type { DeviceWire, SimModemLines, SimulatedDevice } from "@factory/serial";
+import { ACK, Cmd, NACK, SYNC, xorAll } from "../uart/constants";
+import { SimulatedChip, type SimulatedChipOptions } from "./chip";
+
+/** Which modem line drives which pin on the fixture (asserted line = NRST low / BOOT0 high). */
+export interface FixtureWiring {
+  reset?: "dtr" | "rts";
+  boot0?: "dtr" | "rts";
+}
+
+export interface An3155SimulatorOptions {
+  chip?: SimulatedChip | SimulatedChipOptions;
+  /** Bootloader version byte (default 0x31). */
+  version?: number;
+  /** Erase command offered in Get: 0x44 extended (default) or 0x43 legacy. */
+  eraseCommand?: 0x43 | 0x44;
+  /** Fixture wiring; without it BOOT0 is strapped high and the part sits in its bootloader. */
+  wiring?: FixtureWiring;
+  /** Faults: NACK the Write Memory at this address once. */
+  nackWriteAt?: number;
+}
+
+type Step = { need: number; then: (bytes: Uint8Array) => void };
+
+/**
+ * ST's UART system bootloader (AN3155) as a simulated serial device: 0x7F autobaud, ACK/NACK,
+ * Get, Get Version, Get ID, Read Memory, Go, Write Memory, Erase, Extended Erase, Readout
+ * (Un)protect and Write Unprotect, with XOR checksums, RDP refusals, flash busy times, and
+ * boot0/reset through DTR/RTS when a fixture wiring is given.
+ */
+export class An3155Simulator implements SimulatedDevice {
+  readonly chip: SimulatedChip;
+  readonly version: number;
+  readonly eraseCommand: 0x43 | 0x44;
+  /** `off` while NRST is held low; `app` after Go or a boot with BOOT0 low. */
+  mode: "autobaud" | "command" | "app" | "off" = "autobaud";
+  /** Every command opcode received, in order (for tests). */
+  readonly commands: number[] = [];
+  nackWriteAt: number | undefined;
+  private wire: DeviceWire | undefined;
+  private input: number[] = [];
+  private step: Step | undefined;
+  private busy = false;
+  private readonly wiring: FixtureWiring | undefined;
+  private boot0 = false;
+
+  constructor(options: An3155SimulatorOptions = {}) {
+    this.chip = options.chip instanceof SimulatedChip ? options.chip : new SimulatedChip(options.chip);
+    this.version = options.version ?? 0x31;
+    this.eraseCommand = options.eraseCommand ?? 0x44;
+    this.wiring = options.wiring;
+    this.nackWriteAt = options.nackWriteAt;
+  }
+
+  attach(wire: DeviceWire): void {
+    this.wire = wire;
+  }
+
+  onSignals(lines: SimModemLines): void {
+    if (!this.wiring) return;
+    const level = (line: "dtr" | "rts" | undefined): boolean => (line ? lines[line] : false);
+    this.boot0 = level(this.wiring.boot0);
+    const inReset = level(this.wiring.reset);
+    if (inReset) {
+      this.mode = "off";
+      this.input = [];
+      this.step = undefined;
+    } else if (this.mode === "off") {
+      this.boot();
+    }
+  }
+
+  /** Power-on or reset release: BOOT0 decides between bootloader and application. */
+  private boot(): void {
+    this.input = [];
+    this.step = undefined;
+    this.busy = false;
+    if (this.boot0 || !this.wiring?.boot0) {
+      this.mode = "autobaud";
+      this.chip.runningFrom = undefined;
+    } else {
+      this.mode = "app";
+      this.chip.runningFrom = this.chip.flashBase;
+    }
+  }
+
+  onData(bytes: Uint8Array): void {
+    if (this.mode === "off" || this.mode === "app") return;
+    for (const b of bytes) this.input.push(b);
+    this.pump();
+  }
+
+  private send(...bytes: number[]): void {
+    this.wire?.send(Uint8Array.from(bytes));
+  }
+
+  private expect(need: number, then: (bytes: Uint8Array) => void): void {
+    this.step = { need, then };
+  }
+
+  /** Replies after the flash's busy time, holding further input meanwhile. */
+  private later(ms: number, fn: () => void): void {
+    if (ms < 0.5) {
+      fn();
+      return;
+    }
+    this.busy = true;
+    setTimeout(() => {
+      this.busy = false;
+      if (this.mode === "command" || this.mode === "autobaud") fn();
+      this.pump();
+    }, ms);
+  }
+
+  private pump(): void {
+    while (!this.busy && (this.mode === "autobaud" || this.mode === "command")) {
+      if (this.mode === "autobaud") {
+        const at = this.input.indexOf(SYNC);
+        if (at < 0) {
+          this.input = [];
+          return;
+        }
+        this.input.splice(0, at + 1);
+        this.mode = "command";
+        this.send(ACK);
+        continue;
+      }
+      if (!this.step) this.expectCommand();
+      const step = this.step!;
+      if (this.input.length < step.need) return;
+      const bytes = Uint8Array.from(this.input.splice(0, step.need));
+      this.step = undefined;
+      step.then(bytes);
+    }
+  }
+
+  private expectCommand(): void {
+    this.expect(1, ([op]) => {
+      if (op === SYNC) {
+        this.send(NACK); // already synchronised: 0x7F is no command
+        return;
+      }
+      this.expect(1, ([complement]) => this.command(op!, complement!));
+    });
+  }
+
+  private command(op: number, complement: number): void {
+    if ((op ^ complement) !== 0xff) {
+      this.send(NACK);
+      return;
+    }
+    this.commands.push(op);
+    const chip = this.chip;
+    const rdpAllowed = [Cmd.GET, Cmd.GET_VERSION, Cmd.GET_ID, Cmd.READOUT_UNPROTECT] as number[];
+    if (chip.readProtected && !rdpAllowed.includes(op)) {
+      this.send(NACK);
+      return;
+    }
+    switch (op) {
+      case Cmd.GET: {
+        const list = [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, this.eraseCommand, 0x63, 0x73, 0x82, 0x92];
+        this.send(ACK, list.length, this.version, ...list, ACK);
+        return;
+      }
+      case Cmd.GET_VERSION:
+        this.send(ACK, this.version, 0x00, 0x00, ACK);
+        return;
+      case Cmd.GET_ID:
+        this.send(ACK, 0x01, (chip.part.pid >> 8) & 0xff, chip.part.pid & 0xff, ACK);
+        return;
+      case Cmd.READ_MEMORY:
+        this.send(ACK);
+        this.expectAddress(
+          (address) => chip.readable(address, 1),
+          (address) => {
+            this.expect(2, ([n, check]) => {
+              const length = n! + 1;
+              if ((n! ^ check!) !== 0xff || !chip.readable(address, length)) {
+                this.send(NACK);
+                return;
+              }
+              this.send(ACK, ...chip.read(address, length)!);
+            });
+          },
+        );
+        return;
+      case Cmd.GO:
+        this.send(ACK);
+        this.expectAddress(
+          (address) => chip.readable(address, 4),
+          (address) => {
+            this.mode = "app";
+            chip.runningFrom = address;
+          },
+        );
+        return;
+      case Cmd.WRITE_MEMORY:
+        this.send(ACK);
+        this.expectAddress(
+          (address) => address % 4 === 0 && chip.readable(address, 1),
+          (address) => {
+            this.expect(1, ([n]) => {
+              this.expect(n! + 2, (rest) => {
+                const data = rest.subarray(0, n! + 1);
+                if (xorAll(data, n!) !== rest[n! + 1]) {
+                  this.send(NACK);
+                  return;
+                }
+                if (this.nackWriteAt === address) {
+                  this.nackWriteAt = undefined;
+                  this.send(NACK);
+                  return;
+                }
+                const outcome = chip.write(address, data);
+                this.later(chip.writeTimeMs(data.length), () => this.send(outcome === "ok" ? ACK : NACK));
+              });
+            });
+          },
+        );
+        return;
+      case Cmd.ERASE:
+        if (this.eraseCommand !== Cmd.ERASE) {
+          this.send(NACK);
+          return;
+        }
+        this.send(ACK);
+        this.expect(1, ([n]) => {
+          if (n === 0xff) {
+            this.expect(1, ([check]) => {
+              if (check !== 0x00) {
+                this.send(NACK);
+                return;
+              }
+              chip.massErase();
+              this.later(chip.timing.massEraseMs, () => this.send(ACK));
+            });
+            return;
+          }
+          this.expect(n! + 2, (rest) => {
+            const pages = [...rest.subarray(0, n! + 1)];
+            if (xorAll(pages, n!) !== rest[n! + 1]) {
+              this.send(NACK);
+              return;
+            }
+            this.erasePages(pages);
+          });
+        });
+        return;
+      case Cmd.EXTENDED_ERASE:
+        if (this.eraseCommand !== Cmd.EXTENDED_ERASE) {
+          this.send(NACK);
+          return;
+        }
+        this.send(ACK);
+        this.expect(2, (head) => {
+          const value = (head[0]! << 8) | head[1]!;
+          if (value >= 0xfffd) {
+            this.expect(1, ([check]) => {
+              if (check !== (head[0]! ^ head[1]!)) {
+                this.send(NACK);
+                return;
+              }
+              chip.massErase();
+              this.later(chip.timing.massEraseMs, () => this.send(ACK));
+            });
+            return;
+          }
+          this.expect((value + 1) * 2 + 1, (rest) => {
+            if (xorAll(rest.subarray(0, rest.length - 1), head[0]! ^ head[1]!) !== rest[rest.length - 1]) {
+              this.send(NACK);
+              return;
+            }
+            const pages: number[] = [];
+            for (let i = 0; i <= value; i++) pages.push((rest[2 * i]! << 8) | rest[2 * i + 1]!);
+            this.erasePages(pages);
+          });
+        });
+        return;
+      case Cmd.WRITE_UNPROTECT:
+        this.send(ACK, ACK);
+        this.boot();
+        return;
+      case Cmd.READOUT_PROTECT:
+        chip.readProtected = true;
+        this.send(ACK, ACK);
+        this.boot();
+        return;
+      case Cmd.READOUT_UNPROTECT:
+        this.send(ACK);
+        chip.unprotect();
+        this.later(chip.timing.massEraseMs, () => {
+          this.send(ACK);
+          this.boot();
+        });
+        return;
+      default:
+        this.send(NACK);
+    }
+  }
+
+  /** Address frame: 4 bytes MSB first and their XOR; NACK when it is corrupt or not acceptable. */
+  private expectAddress(valid: (address: number) => boolean, then: (address: number) => void): void {
+    this.expect(5, (b) => {
+      if (xorAll(b.subarray(0, 4)) !== b[4]) {
+        this.send(NACK);
+        return;
+      }
+      const address = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+      if (!valid(address)) {
+        this.send(NACK);
+        return;
+      }
+      this.send(ACK);
+      then(address);
+    });
+  }
+
+  private erasePages(pages: number[]): void {
+    let time = 0;
+    for (const page of pages) {
+      const size = this.chip.eraseIndex(page);
+      if (size === undefined) {
+        this.send(NACK);
+        return;
+      }
+      time += this.chip.eraseTimeMs(size);
+    }
+    this.later(time, () => this.send(ACK));
+  }
+}
