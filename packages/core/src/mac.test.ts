@@ -14,18 +14,24 @@ describe("normalizeMac", () => {
     expect(normalizeMac(input)).toBe(expected);
   });
 
-  it.each(["", "aa:bb:cc:dd:ee", "aa:bb:cc:dd:ee:ff:00", "aa:bb-cc:dd:ee:ff", "gg:bb:cc:dd:ee:ff", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "aabb.ccdd-eeff"])(
-    "rejects %j",
-    (input) => {
-      expect(tryNormalizeMac(input)).toBeUndefined();
-      try {
-        normalizeMac(input);
-        expect.unreachable();
-      } catch (e) {
-        expect(isFactoryError(e, "INVALID_ARGUMENT")).toBe(true);
-      }
-    },
-  );
+  it.each([
+    "",
+    "aa:bb:cc:dd:ee",
+    "aa:bb:cc:dd:ee:ff:00",
+    "aa:bb-cc:dd:ee:ff",
+    "gg:bb:cc:dd:ee:ff",
+    "00:00:00:00:00:00",
+    "ff:ff:ff:ff:ff:ff",
+    "aabb.ccdd-eeff",
+  ])("rejects %j", (input) => {
+    expect(tryNormalizeMac(input)).toBeUndefined();
+    try {
+      normalizeMac(input);
+      expect.unreachable();
+    } catch (e) {
+      expect(isFactoryError(e, "INVALID_ARGUMENT")).toBe(true);
+    }
+  });
 
   it("rejects non-strings", () => {
     expect(tryNormalizeMac(42)).toBeUndefined();

@@ -17,9 +17,14 @@ export function normalizeMac(input: string): string {
   const mac = tryNormalizeMac(input);
   if (mac === undefined) {
     const shown = typeof input === "string" ? JSON.stringify(input.slice(0, 40)) : typeof input;
-    throw createError("core", ErrorCodes.INVALID_ARGUMENT, `${shown} is not a MAC address (expected aa:bb:cc:dd:ee:ff)`, {
-      details: { field: "mac" },
-    });
+    throw createError(
+      "core",
+      ErrorCodes.INVALID_ARGUMENT,
+      `${shown} is not a MAC address (expected aa:bb:cc:dd:ee:ff)`,
+      {
+        details: { field: "mac" },
+      },
+    );
   }
   return mac;
 }
@@ -28,7 +33,11 @@ export function normalizeMac(input: string): string {
 export function tryNormalizeMac(input: unknown): string | undefined {
   if (typeof input !== "string" || input.length > 32) return undefined;
   const trimmed = input.trim().toLowerCase();
-  if (!/^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/.test(trimmed) && !/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/.test(trimmed) && !/^[0-9a-f]{6}-[0-9a-f]{6}$/.test(trimmed)) {
+  if (
+    !/^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/.test(trimmed) &&
+    !/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/.test(trimmed) &&
+    !/^[0-9a-f]{6}-[0-9a-f]{6}$/.test(trimmed)
+  ) {
     return undefined;
   }
   const hex = trimmed.replace(/[:.-]/g, "");

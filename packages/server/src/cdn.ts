@@ -56,7 +56,9 @@ export function parseRange(header: string, size: number): { start: number; end: 
  * If-None-Match / If-Range, and `/cdn/manifest.json` listing every file with its sha256
  * (hashed once per size+mtime and cached). Paths outside the root are refused.
  */
-export function createCdnHandler(o: CdnOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createCdnHandler(
+  o: CdnOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const hashes = new Map<string, { etag: string; sha256: string }>();
   const chunk = o.chunkBytes ?? 1 << 20;
   let rootReal: string | undefined;
@@ -73,14 +75,22 @@ export function createCdnHandler(o: CdnOptions): (req: IncomingMessage, res: Ser
   };
 
   const walk = async (dir: string, rel: string, out: ManifestEntry[]) => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (entry.name.startsWith(".")) continue;
       const full = path.join(dir, entry.name);
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(full, r, out);
       else if (entry.isFile()) {
         const st = await stat(full);
-        out.push({ path: r, size: st.size, sha256: await sha256Of(full, st), etag: etagOf(st), modified: st.mtime.toISOString() });
+        out.push({
+          path: r,
+          size: st.size,
+          sha256: await sha256Of(full, st),
+          etag: etagOf(st),
+          modified: st.mtime.toISOString(),
+        });
       }
     }
   };
@@ -109,7 +119,11 @@ export function createCdnHandler(o: CdnOptions): (req: IncomingMessage, res: Ser
         const files: ManifestEntry[] = [];
         await walk(rootReal, "", files);
         const body = JSON.stringify({ generated: new Date().toISOString(), files });
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-cache" });
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "cache-control": "no-cache",
+        });
         res.end(req.method === "HEAD" ? undefined : body);
         return;
       }
@@ -135,7 +149,7 @@ export function createCdnHandler(o: CdnOptions): (req: IncomingMessage, res: Ser
         "cache-control": "no-cache",
       };
       const inm = req.headers["if-none-match"];
-      if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+      if (inm?.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
         res.writeHead(304, headers);
         res.end();
         return;

@@ -37,10 +37,17 @@ async function serve(argv: string[], io: CliIO): Promise<number> {
     ...(values.database !== undefined && { FACTORY_DATABASE_URL: values.database }),
     ...(values.cdn !== undefined && { FACTORY_CDN_ROOT: values.cdn }),
   };
-  const config = resolveConfig({ cwd: io.cwd, env, ...(values.config !== undefined && { configFile: values.config }) });
+  const config = resolveConfig({
+    cwd: io.cwd,
+    env,
+    ...(values.config !== undefined && { configFile: values.config }),
+  });
   const logger = createLogger({
     level: config.logLevel,
-    sink: (r) => io.stderr.write(`${JSON.stringify({ time: r.time.toISOString(), level: r.level, msg: r.message, ...r.fields })}\n`),
+    sink: (r) =>
+      io.stderr.write(
+        `${JSON.stringify({ time: r.time.toISOString(), level: r.level, msg: r.message, ...r.fields })}\n`,
+      ),
   });
   const options = {
     database: config.database,
@@ -82,7 +89,9 @@ async function token(argv: string[], io: CliIO): Promise<number> {
     return values.help ? 0 : 2;
   }
   const secret = randomBytes(24).toString("base64url");
-  io.stdout.write(`token: ${secret}\nconfig entry: ${JSON.stringify({ name: values.name, role: values.role, tokenSha256: tokenSha256(secret) })}\n`);
+  io.stdout.write(
+    `token: ${secret}\nconfig entry: ${JSON.stringify({ name: values.name, role: values.role, tokenSha256: tokenSha256(secret) })}\n`,
+  );
   return 0;
 }
 

@@ -13,8 +13,16 @@ const fileSchema = z
     port: z.number().int().min(0).max(65535).optional(),
     database: z
       .discriminatedUnion("kind", [
-        z.object({ kind: z.literal("sqlite"), file: z.string().min(1), synchronous: z.enum(["normal", "full"]).optional() }),
-        z.object({ kind: z.literal("postgres"), url: z.string().min(1), maxConnections: z.number().int().min(1).max(500).optional() }),
+        z.object({
+          kind: z.literal("sqlite"),
+          file: z.string().min(1),
+          synchronous: z.enum(["normal", "full"]).optional(),
+        }),
+        z.object({
+          kind: z.literal("postgres"),
+          url: z.string().min(1),
+          maxConnections: z.number().int().min(1).max(500).optional(),
+        }),
       ])
       .optional(),
     masterKey: z.string().optional(),
@@ -25,7 +33,10 @@ const fileSchema = z
           name: z.string().min(1).max(64),
           role: z.enum(ROLES as [string, ...string[]]),
           token: z.string().min(16).optional(),
-          tokenSha256: z.string().regex(/^[0-9a-f]{64}$/i).optional(),
+          tokenSha256: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/i)
+            .optional(),
         }),
       )
       .optional(),
@@ -66,12 +77,17 @@ const invalid = (message: string, cause?: unknown) =>
  * With nothing configured: SQLite at `./.factory/factory.db`, port 8080, a master key generated
  * into `./.factory/master.key` (0600) and an admin token generated once (only its sha256 is kept).
  */
-export function resolveConfig(options: { cwd: string; env: Record<string, string | undefined>; configFile?: string }): ResolvedConfig {
+export function resolveConfig(options: {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  configFile?: string;
+}): ResolvedConfig {
   const { cwd, env } = options;
   let file: ServerFileConfig = {};
   if (options.configFile) {
     const p = path.resolve(cwd, options.configFile);
-    if (!existsSync(p)) throw createError("server", ErrorCodes.CONFIG_NOT_FOUND, `Config file ${p} does not exist`);
+    if (!existsSync(p))
+      throw createError("server", ErrorCodes.CONFIG_NOT_FOUND, `Config file ${p} does not exist`);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(p, "utf8"));
@@ -110,7 +126,9 @@ export function resolveConfig(options: { cwd: string; env: Record<string, string
       mkdirSync(path.dirname(keyFile), { recursive: true });
       writeFileSync(keyFile, `${masterKey.bytes.toString("hex")}\n`, { mode: 0o600 });
       chmodSync(keyFile, 0o600);
-      notices.push(`Generated a master key in ${keyFile}. Keep it off the database disk (set FACTORY_MASTER_KEY) in production.`);
+      notices.push(
+        `Generated a master key in ${keyFile}. Keep it off the database disk (set FACTORY_MASTER_KEY) in production.`,
+      );
     }
   }
 
@@ -123,7 +141,8 @@ export function resolveConfig(options: { cwd: string; env: Record<string, string
   if (env.FACTORY_ADMIN_TOKEN) tokens.push({ name: "admin", role: "admin", token: env.FACTORY_ADMIN_TOKEN });
   if (tokens.length === 0) {
     const saved = path.join(stateDir, "admin-token.sha256");
-    if (existsSync(saved)) tokens.push({ name: "admin", role: "admin", tokenSha256: readFileSync(saved, "utf8").trim() });
+    if (existsSync(saved))
+      tokens.push({ name: "admin", role: "admin", tokenSha256: readFileSync(saved, "utf8").trim() });
     else {
       const token = randomBytes(24).toString("base64url");
       mkdirSync(stateDir, { recursive: true });
@@ -135,12 +154,14 @@ export function resolveConfig(options: { cwd: string; env: Record<string, string
 
   const portText = env.FACTORY_PORT;
   const port = portText !== undefined ? Number(portText) : (file.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`FACTORY_PORT must be a port number, not ${portText}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid(`FACTORY_PORT must be a port number, not ${portText}`);
   const stuckText = env.FACTORY_STUCK_AFTER_SECONDS;
   const stuckAfterSeconds = stuckText !== undefined ? Number(stuckText) : (file.stuckAfterSeconds ?? 300);
   if (!(stuckAfterSeconds > 0)) throw invalid("FACTORY_STUCK_AFTER_SECONDS must be a positive number");
   const level = env.FACTORY_LOG_LEVEL ?? file.logLevel ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(level)) throw invalid("FACTORY_LOG_LEVEL must be debug, info, warn or error");
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw invalid("FACTORY_LOG_LEVEL must be debug, info, warn or error");
   const cdnRoot = env.FACTORY_CDN_ROOT ?? file.cdnRoot;
   return {
     host: env.FACTORY_HOST ?? file.host ?? "0.0.0.0",

@@ -2,7 +2,10 @@ import type { Unit, UnitStore } from "@factory/core";
 
 /** The dashboard's data: the seed's sections, without secrets. */
 export async function dashboardSnapshot(store: UnitStore, signal: AbortSignal, now: Date) {
-  const units = await store.listUnits({ status: ["building", "ready", "failed", "stuck"], limit: 2000 }, { signal });
+  const units = await store.listUnits(
+    { status: ["building", "ready", "failed", "stuck"], limit: 2000 },
+    { signal },
+  );
   const labeled = await store.listUnits({ status: "labeled", limit: 10 }, { signal });
   const view = (u: Unit) => ({
     mac: u.mac,
@@ -12,11 +15,18 @@ export async function dashboardSnapshot(store: UnitStore, signal: AbortSignal, n
     started: u.createdAt.toISOString(),
     last_heartbeat: u.lastHeartbeat?.toISOString() ?? null,
     failed_tests: u.failedTests ?? [],
-    reason: u.failedTests?.length ? `${u.failedTests.join(", ")} failed` : (u.errorLog?.split("\n")[0]?.slice(0, 200) ?? null),
+    reason: u.failedTests?.length
+      ? `${u.failedTests.join(", ")} failed`
+      : (u.errorLog?.split("\n")[0]?.slice(0, 200) ?? null),
     labeled_at: u.labeledAt?.toISOString() ?? null,
   });
-  const byPort = (a: Unit, b: Unit) => (a.port ?? "").localeCompare(b.port ?? "", undefined, { numeric: true }) || a.mac.localeCompare(b.mac);
-  const pick = (s: Unit["status"]) => units.filter((u) => u.status === s).sort(byPort).map(view);
+  const byPort = (a: Unit, b: Unit) =>
+    (a.port ?? "").localeCompare(b.port ?? "", undefined, { numeric: true }) || a.mac.localeCompare(b.mac);
+  const pick = (s: Unit["status"]) =>
+    units
+      .filter((u) => u.status === s)
+      .sort(byPort)
+      .map(view);
   return {
     now: now.toISOString(),
     building: pick("building"),

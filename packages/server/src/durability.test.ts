@@ -14,17 +14,21 @@ const MASTER = "11".repeat(32);
 const ADMIN = "durability-admin-token-0123456789";
 
 function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", serveMain, "--port", "0", "--host", "127.0.0.1"], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      FACTORY_DATABASE_URL: path.join(dir, "factory.db"),
-      FACTORY_MASTER_KEY: MASTER,
-      FACTORY_ADMIN_TOKEN: ADMIN,
-      FACTORY_LOG_LEVEL: "warn",
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", serveMain, "--port", "0", "--host", "127.0.0.1"],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        FACTORY_DATABASE_URL: path.join(dir, "factory.db"),
+        FACTORY_MASTER_KEY: MASTER,
+        FACTORY_ADMIN_TOKEN: ADMIN,
+        FACTORY_LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
@@ -62,9 +66,22 @@ describe("durability", () => {
       while (!stop) {
         const i = n++;
         const mac = `02:00:00:${(w & 0xff).toString(16).padStart(2, "0")}:${((i >> 8) & 0xff).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`;
-        const body = i % 3 === 0
-          ? { mac_wan: mac, status: "failed", failed_tests: ["adguard"], build_time: new Date().toISOString() }
-          : { mac_wan: mac, status: "ready", serial: `S-${i}`, admin_password: `a-${i}`, services_password: `s-${i}`, build_time: new Date().toISOString() };
+        const body =
+          i % 3 === 0
+            ? {
+                mac_wan: mac,
+                status: "failed",
+                failed_tests: ["adguard"],
+                build_time: new Date().toISOString(),
+              }
+            : {
+                mac_wan: mac,
+                status: "ready",
+                serial: `S-${i}`,
+                admin_password: `a-${i}`,
+                services_password: `s-${i}`,
+                build_time: new Date().toISOString(),
+              };
         try {
           const res = await fetch(`${started.url}/api/units`, {
             method: "POST",
@@ -86,7 +103,10 @@ describe("durability", () => {
     await Promise.all(workers);
     expect(acknowledged.size).toBeGreaterThanOrEqual(300);
 
-    const store = createSqliteUnitStore({ file: path.join(dir, "factory.db"), masterKey: parseMasterKey(MASTER) });
+    const store = createSqliteUnitStore({
+      file: path.join(dir, "factory.db"),
+      masterKey: parseMasterKey(MASTER),
+    });
     try {
       const units = await store.listUnits({ limit: 1_000_000 });
       const stored = new Set(units.map((u) => u.mac));

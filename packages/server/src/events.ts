@@ -44,7 +44,9 @@ export async function createEventBus(options: { bridge?: EventBridge; logger: Lo
     publish(event) {
       const stamped = { ...event, source: instanceId };
       deliver(stamped);
-      options.bridge?.send(stamped).catch((error: Error) => options.logger.warn("event bridge send failed", { error: error.message }));
+      options.bridge
+        ?.send(stamped)
+        .catch((error: Error) => options.logger.warn("event bridge send failed", { error: error.message }));
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,11 +1,21 @@
 import { z } from "zod";
 import { bulkBody, debugLogBody, heartbeatBody, registrationBody, reportBody } from "./http/schemas";
 
-const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } });
+const json = (schema: z.ZodType) => ({
+  "application/json": { schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
+});
 const error = { description: "JSON error `{ error: { code, message, details? } }`" };
 const errors = { "400": error, "401": error, "403": error, "413": error, "415": error, "429": error };
 const bearer = [{ bearer: [] }];
-const macParam = [{ name: "mac", in: "path", required: true, schema: { type: "string" }, description: "WAN MAC, any usual spelling" }];
+const macParam = [
+  {
+    name: "mac",
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+    description: "WAN MAC, any usual spelling",
+  },
+];
 
 /** The OpenAPI 3.1 document served at `/api/openapi.json`. */
 export function openApiDocument(version: string) {
@@ -21,19 +31,41 @@ export function openApiDocument(version: string) {
     security: bearer,
     paths: {
       "/api/heartbeat": {
-        post: { summary: "Build progress from a unit (role unit)", requestBody: { required: true, content: json(heartbeatBody) }, responses: { "200": { description: "Recorded" }, "409": error, ...errors } },
+        post: {
+          summary: "Build progress from a unit (role unit)",
+          requestBody: { required: true, content: json(heartbeatBody) },
+          responses: { "200": { description: "Recorded" }, "409": error, ...errors },
+        },
       },
       "/api/units": {
         post: {
-          summary: "Final success or failure report (role unit). Idempotent: an identical retry answers 200 created=false; send Idempotency-Key to detect key reuse.",
-          parameters: [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 128 } }],
+          summary:
+            "Final success or failure report (role unit). Idempotent: an identical retry answers 200 created=false; send Idempotency-Key to detect key reuse.",
+          parameters: [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              schema: { type: "string", maxLength: 128 },
+            },
+          ],
           requestBody: { required: true, content: json(reportBody) },
-          responses: { "201": { description: "Created" }, "200": { description: "Identical retry absorbed" }, "409": error, ...errors },
+          responses: {
+            "201": { description: "Created" },
+            "200": { description: "Identical retry absorbed" },
+            "409": error,
+            ...errors,
+          },
         },
         get: {
           summary: "List units (operator, station, admin)",
           parameters: [
-            { name: "status", in: "query", schema: { type: "string" }, description: "building, ready, failed, stuck, labeled (comma-separated)" },
+            {
+              name: "status",
+              in: "query",
+              schema: { type: "string" },
+              description: "building, ready, failed, stuck, labeled (comma-separated)",
+            },
             { name: "since", in: "query", schema: { type: "string", format: "date-time" } },
             { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 10000 } },
           ],
@@ -42,35 +74,115 @@ export function openApiDocument(version: string) {
       },
       "/api/units/{mac}": {
         parameters: macParam,
-        get: { summary: "One unit; the station role also gets the passwords (audited)", responses: { "200": { description: "Unit" }, "404": error, ...errors } },
+        get: {
+          summary: "One unit; the station role also gets the passwords (audited)",
+          responses: { "200": { description: "Unit" }, "404": error, ...errors },
+        },
         delete: {
-          summary: "Station: destroy the credentials after labeling (unit becomes labeled). Operator/admin: remove the record.",
+          summary:
+            "Station: destroy the credentials after labeling (unit becomes labeled). Operator/admin: remove the record.",
           responses: { "204": { description: "Deleted" }, "404": error, ...errors },
         },
       },
       "/api/units/{mac}/label-prints": {
         parameters: macParam,
-        post: { summary: "Count a printed label (station); the second and later are reprints", responses: { "200": { description: "Unit" }, "404": error, "409": error, ...errors } },
+        post: {
+          summary: "Count a printed label (station); the second and later are reprints",
+          responses: { "200": { description: "Unit" }, "404": error, "409": error, ...errors },
+        },
       },
-      "/api/units/{mac}/debug-logs": { parameters: macParam, get: { summary: "Debug logs of a unit", responses: { "200": { description: "Logs" }, ...errors } } },
+      "/api/units/{mac}/debug-logs": {
+        parameters: macParam,
+        get: { summary: "Debug logs of a unit", responses: { "200": { description: "Logs" }, ...errors } },
+      },
       "/api/debug-logs": {
-        post: { summary: "Logs collected by the debug station", requestBody: { required: true, content: json(debugLogBody) }, responses: { "201": { description: "Saved" }, "404": error, ...errors } },
+        post: {
+          summary: "Logs collected by the debug station",
+          requestBody: { required: true, content: json(debugLogBody) },
+          responses: { "201": { description: "Saved" }, "404": error, ...errors },
+        },
       },
       "/api/admin/device-registrations": {
-        post: { summary: "Register a board-line device (station, admin); idempotent by device_id", requestBody: { required: true, content: json(registrationBody) }, responses: { "201": { description: "Created" }, "200": { description: "Already registered" }, "409": error, ...errors } },
-        get: { summary: "List registrations without secrets", responses: { "200": { description: "Registrations" }, ...errors } },
+        post: {
+          summary: "Register a board-line device (station, admin); idempotent by device_id",
+          requestBody: { required: true, content: json(registrationBody) },
+          responses: {
+            "201": { description: "Created" },
+            "200": { description: "Already registered" },
+            "409": error,
+            ...errors,
+          },
+        },
+        get: {
+          summary: "List registrations without secrets",
+          responses: { "200": { description: "Registrations" }, ...errors },
+        },
       },
-      "/api/admin/provisioning/batches": { get: { summary: "Batches, newest first", responses: { "200": { description: "Batches" }, ...errors } } },
+      "/api/admin/provisioning/batches": {
+        get: {
+          summary: "Batches, newest first",
+          responses: { "200": { description: "Batches" }, ...errors },
+        },
+      },
       "/api/admin/provisioning/bulk": {
-        post: { summary: "Register many devices at once (all or nothing) and record their batch", requestBody: { required: true, content: json(bulkBody) }, responses: { "201": { description: "Created" }, "200": { description: "All existed" }, "409": error, ...errors } },
+        post: {
+          summary: "Register many devices at once (all or nothing) and record their batch",
+          requestBody: { required: true, content: json(bulkBody) },
+          responses: {
+            "201": { description: "Created" },
+            "200": { description: "All existed" },
+            "409": error,
+            ...errors,
+          },
+        },
       },
-      "/api/metrics": { get: { summary: "Quality metrics: success rate by day, average build duration, failed tests, reprints", responses: { "200": { description: "Metrics" }, ...errors } } },
-      "/api/audit": { get: { summary: "Audit log (admin)", responses: { "200": { description: "Events" }, ...errors } } },
-      "/api/dashboard": { get: { summary: "Dashboard snapshot (operator)", responses: { "200": { description: "Snapshot" }, ...errors } } },
-      "/api/events": { get: { summary: "Server-sent events: unit changes, stuck units", responses: { "200": { description: "text/event-stream" }, ...errors } } },
-      "/cdn/{path}": { get: { security: [], summary: "Offline assets with Range, ETag/If-None-Match", responses: { "200": { description: "File" }, "206": { description: "Range" }, "304": { description: "Not modified" }, "416": { description: "Bad range" } } } },
-      "/cdn/manifest.json": { get: { security: [], summary: "Every asset with size and sha256", responses: { "200": { description: "Manifest" } } } },
-      "/metrics": { get: { security: [], summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } } },
+      "/api/metrics": {
+        get: {
+          summary: "Quality metrics: success rate by day, average build duration, failed tests, reprints",
+          responses: { "200": { description: "Metrics" }, ...errors },
+        },
+      },
+      "/api/audit": {
+        get: { summary: "Audit log (admin)", responses: { "200": { description: "Events" }, ...errors } },
+      },
+      "/api/dashboard": {
+        get: {
+          summary: "Dashboard snapshot (operator)",
+          responses: { "200": { description: "Snapshot" }, ...errors },
+        },
+      },
+      "/api/events": {
+        get: {
+          summary: "Server-sent events: unit changes, stuck units",
+          responses: { "200": { description: "text/event-stream" }, ...errors },
+        },
+      },
+      "/cdn/{path}": {
+        get: {
+          security: [],
+          summary: "Offline assets with Range, ETag/If-None-Match",
+          responses: {
+            "200": { description: "File" },
+            "206": { description: "Range" },
+            "304": { description: "Not modified" },
+            "416": { description: "Bad range" },
+          },
+        },
+      },
+      "/cdn/manifest.json": {
+        get: {
+          security: [],
+          summary: "Every asset with size and sha256",
+          responses: { "200": { description: "Manifest" } },
+        },
+      },
+      "/metrics": {
+        get: {
+          security: [],
+          summary: "Prometheus metrics",
+          responses: { "200": { description: "text/plain" } },
+        },
+      },
       "/healthz": { get: { security: [], summary: "Liveness", responses: { "200": { description: "ok" } } } },
     },
   };

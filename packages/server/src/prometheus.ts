@@ -14,9 +14,7 @@ export class HttpStats {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     const hk = `method="${method}",route="${route}"`;
     const h = this.hist.get(hk) ?? { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) h.buckets[i]! += 1;
-    });
+    for (const [i, b] of BUCKETS.entries()) if (seconds <= b) h.buckets[i]! += 1;
     h.sum += seconds;
     h.count += 1;
     this.hist.set(hk, h);
@@ -30,7 +28,9 @@ export class HttpStats {
     lines.push("# HELP factory_http_request_duration_seconds HTTP request latency.");
     lines.push("# TYPE factory_http_request_duration_seconds histogram");
     for (const [k, h] of this.hist) {
-      BUCKETS.forEach((b, i) => lines.push(`factory_http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`));
+      for (const [i, b] of BUCKETS.entries()) {
+        lines.push(`factory_http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`);
+      }
       lines.push(`factory_http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       lines.push(`factory_http_request_duration_seconds_sum{${k}} ${h.sum}`);
       lines.push(`factory_http_request_duration_seconds_count{${k}} ${h.count}`);
@@ -38,7 +38,8 @@ export class HttpStats {
     const units = await store.listUnits({}, { signal });
     lines.push("# HELP factory_units Units by status (stuck > 0 means a build needs an operator).");
     lines.push("# TYPE factory_units gauge");
-    for (const s of STATUSES) lines.push(`factory_units{status="${s}"} ${units.filter((u) => u.status === s).length}`);
+    for (const s of STATUSES)
+      lines.push(`factory_units{status="${s}"} ${units.filter((u) => u.status === s).length}`);
     lines.push("# HELP factory_units_marked_stuck_total Units this instance marked stuck.");
     lines.push("# TYPE factory_units_marked_stuck_total counter");
     lines.push(`factory_units_marked_stuck_total ${this.stuckMarked}`);

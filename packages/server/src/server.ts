@@ -71,7 +71,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           logger: log,
           ...(o.database.maxConnections !== undefined && { maxConnections: o.database.maxConnections }),
         });
-  const bridge = "pool" in store ? createPgNotifyBridge((store as { pool: import("pg").Pool }).pool, log) : undefined;
+  const bridge =
+    "pool" in store ? createPgNotifyBridge((store as { pool: import("pg").Pool }).pool, log) : undefined;
   const events = await createEventBus({ logger: log, ...(bridge && { bridge }) });
   const { app } = createApp({
     store,
@@ -94,7 +95,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (cause) =>
-      reject(createError("server", ErrorCodes.CONFIG_INVALID, `Cannot listen on ${o.host ?? "0.0.0.0"}:${o.port ?? 8080}`, { cause })),
+      reject(
+        createError(
+          "server",
+          ErrorCodes.CONFIG_INVALID,
+          `Cannot listen on ${o.host ?? "0.0.0.0"}:${o.port ?? 8080}`,
+          { cause },
+        ),
+      ),
     );
     server.listen(o.port ?? 8080, o.host ?? "0.0.0.0", () => resolve());
   });
@@ -123,7 +131,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await events.close();
-        const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), o.shutdownGraceMs ?? 10_000).unref());
+        const grace = new Promise<"timeout">((resolve) =>
+          setTimeout(() => resolve("timeout"), o.shutdownGraceMs ?? 10_000).unref(),
+        );
         if ((await Promise.race([closed, grace])) === "timeout") {
           log.warn("closing connections still open after the grace period");
           server.closeAllConnections();

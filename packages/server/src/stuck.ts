@@ -26,7 +26,9 @@ export function startStuckMonitor(o: StuckMonitorOptions): { check(): Promise<st
     if (running) return running;
     running = (async () => {
       const t = now();
-      const stuck = await o.store.markStuck(new Date(t.getTime() - after), { signal: AbortSignal.timeout(15_000) });
+      const stuck = await o.store.markStuck(new Date(t.getTime() - after), {
+        signal: AbortSignal.timeout(15_000),
+      });
       const macs = stuck.map((u) => u.mac);
       if (macs.length > 0) {
         o.logger.warn("units stuck: heartbeats stopped without a final report", {
@@ -35,11 +37,23 @@ export function startStuckMonitor(o: StuckMonitorOptions): { check(): Promise<st
           stuckAfterMs: after,
         });
         for (const u of stuck) {
-          await o.store.appendAudit({ at: t, actor: "server", action: "unit.stuck", mac: u.mac, details: { port: u.port } });
+          await o.store.appendAudit({
+            at: t,
+            actor: "server",
+            action: "unit.stuck",
+            mac: u.mac,
+            details: { port: u.port },
+          });
         }
         o.events.publish({ type: "stuck", macs, at: t.toISOString() });
         for (const u of stuck) {
-          o.events.publish({ type: "unit", mac: u.mac, status: "stuck", ...(u.port !== undefined && { port: u.port }), at: t.toISOString() });
+          o.events.publish({
+            type: "unit",
+            mac: u.mac,
+            status: "stuck",
+            ...(u.port !== undefined && { port: u.port }),
+            at: t.toISOString(),
+          });
         }
         o.onStuck?.(macs);
       }

@@ -1,4 +1,4 @@
-import { throwIfAborted, type SignalOptions } from "../abort";
+import { type SignalOptions, throwIfAborted } from "../abort";
 import type {
   AuditEvent,
   BatchSummary,
@@ -100,9 +100,14 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
       if (key !== undefined) {
         const seen = keys.get(key);
         if (seen && (seen.mac !== mac || seen.fingerprint !== fingerprint)) {
-          throw createError(PKG, ErrorCodes.CONFLICT, "This idempotency key was used for a different report", {
-            details: { mac },
-          });
+          throw createError(
+            PKG,
+            ErrorCodes.CONFLICT,
+            "This idempotency key was used for a different report",
+            {
+              details: { mac },
+            },
+          );
         }
       }
       const entry = units.get(mac);
@@ -124,9 +129,12 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
         ...(entry?.unit.lastHeartbeat !== undefined && { lastHeartbeat: entry.unit.lastHeartbeat }),
         ...(report.serial !== undefined && { serial: report.serial }),
         ...(report.buildTime !== undefined && { buildTime: report.buildTime }),
-        ...(report.buildDurationSeconds !== undefined && { buildDurationSeconds: report.buildDurationSeconds }),
+        ...(report.buildDurationSeconds !== undefined && {
+          buildDurationSeconds: report.buildDurationSeconds,
+        }),
         ...(report.testResults !== undefined && { testResults: { ...report.testResults } }),
-        ...(report.status === "failed" && report.failedTests !== undefined && { failedTests: [...report.failedTests] }),
+        ...(report.status === "failed" &&
+          report.failedTests !== undefined && { failedTests: [...report.failedTests] }),
         ...(report.status === "failed" && report.errorLog !== undefined && { errorLog: report.errorLog }),
         ...(report.status === "failed" &&
           report.diagnosticData !== undefined && { diagnosticData: report.diagnosticData }),
@@ -194,7 +202,8 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
       guard(o);
       const m = normalizeMac(mac);
       const entry = units.get(m);
-      if (!entry) throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${m}`, { details: { mac: m } });
+      if (!entry)
+        throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${m}`, { details: { mac: m } });
       if (entry.unit.status !== "ready") throw transition(m, entry.unit.status, "printed");
       entry.labelPrints += 1;
       entry.unit.reprints = Math.max(0, entry.labelPrints - 1);
@@ -261,7 +270,8 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
     async addDebugLog(log, o) {
       guard(o);
       const mac = normalizeMac(log.mac);
-      if (!units.has(mac)) throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${mac}`, { details: { mac } });
+      if (!units.has(mac))
+        throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${mac}`, { details: { mac } });
       const entry: DebugLog = {
         id: `log-${++seq}`,
         mac,
@@ -320,7 +330,10 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
     const existing = registrations.get(p.reg.deviceId);
     if (existing) {
       if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
-      return { registration: { ...structuredClone(existing.reg), ...secretsOf(registration) }, created: false };
+      return {
+        registration: { ...structuredClone(existing.reg), ...secretsOf(registration) },
+        created: false,
+      };
     }
     const reg = { ...p.reg, createdAt: now() };
     registrations.set(reg.deviceId, { reg, fingerprint: p.fingerprint });
@@ -344,9 +357,14 @@ function prepareRegistration(r: Omit<DeviceRegistration, "createdAt">) {
 }
 
 function registrationConflict(deviceId: string) {
-  return createError(PKG, ErrorCodes.CONFLICT, `Device ${deviceId} is already registered with different data`, {
-    details: { deviceId },
-  });
+  return createError(
+    PKG,
+    ErrorCodes.CONFLICT,
+    `Device ${deviceId} is already registered with different data`,
+    {
+      details: { deviceId },
+    },
+  );
 }
 
 function invalid(message: string) {
@@ -354,13 +372,15 @@ function invalid(message: string) {
 }
 
 function validDate(value: unknown, field: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${field} must be a valid date`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw invalid(`${field} must be a valid date`);
   return value;
 }
 
 function validateReport(report: UnitReport): void {
   if (report.status === "ready") {
-    if (typeof report.serial !== "string" || report.serial === "") throw invalid("A ready report needs a serial");
+    if (typeof report.serial !== "string" || report.serial === "")
+      throw invalid("A ready report needs a serial");
     const c = report.credentials;
     if (!c || typeof c.adminPassword !== "string" || typeof c.servicesPassword !== "string") {
       throw invalid("A ready report needs adminPassword and servicesPassword");
@@ -378,13 +398,18 @@ function fingerprintReport(report: UnitReport): string {
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }
 
 /** The seed's metrics over plain unit rows; shared shape with the SQL stores' queries. */
-function computeMetrics(rows: (Unit & { labelPrints: number })[], range: { since?: Date; until?: Date }): Metrics {
+function computeMetrics(
+  rows: (Unit & { labelPrints: number })[],
+  range: { since?: Date; until?: Date },
+): Metrics {
   const inRange = rows.filter(
     (u) =>
       u.buildTime !== undefined &&

@@ -57,11 +57,16 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
     (e: unknown) => e,
   );
   expect(error, `expected a rejection with ${code}`).toBeDefined();
-  expect(isFactoryError(error, code), `expected code ${code}, got ${String((error as { code?: string }).code)}: ${String(error)}`).toBe(true);
+  expect(
+    isFactoryError(error, code),
+    `expected code ${code}, got ${String((error as { code?: string }).code)}: ${String(error)}`,
+  ).toBe(true);
 }
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(Buffer.from(needle)) !== -1;
+  return (
+    Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(Buffer.from(needle)) !== -1
+  );
 }
 
 /**
@@ -94,7 +99,12 @@ export function describeUnitStoreConformance(
 
     test("accepts MACs in the usual spellings and stores them normalised", async () => {
       const at = new Date("2025-09-29T12:34:56Z");
-      await store.recordHeartbeat({ mac: "AA-BB-CC-00-00-01", status: "building", stage: "a", timestamp: at });
+      await store.recordHeartbeat({
+        mac: "AA-BB-CC-00-00-01",
+        status: "building",
+        stage: "a",
+        timestamp: at,
+      });
       await store.recordHeartbeat({ mac: "aabb.cc00.0001", status: "building", stage: "b", timestamp: at });
       await store.recordHeartbeat({ mac: "AABBCC000001", status: "building", stage: "c", timestamp: at });
       const units = await store.listUnits();
@@ -104,8 +114,17 @@ export function describeUnitStoreConformance(
     });
 
     test("rejects a malformed MAC with INVALID_ARGUMENT and writes nothing", async () => {
-      for (const mac of ["", "aa:bb:cc:dd:ee", "zz:bb:cc:dd:ee:ff", "aa:bb-cc:dd:ee:ff", "00:00:00:00:00:00"]) {
-        await rejectsWith(store.recordHeartbeat({ mac, status: "building", timestamp: new Date() }), "INVALID_ARGUMENT");
+      for (const mac of [
+        "",
+        "aa:bb:cc:dd:ee",
+        "zz:bb:cc:dd:ee:ff",
+        "aa:bb-cc:dd:ee:ff",
+        "00:00:00:00:00:00",
+      ]) {
+        await rejectsWith(
+          store.recordHeartbeat({ mac, status: "building", timestamp: new Date() }),
+          "INVALID_ARGUMENT",
+        );
         await rejectsWith(store.recordReport({ ...ready(), mac }), "INVALID_ARGUMENT");
       }
       expect(await store.listUnits()).toEqual([]);
@@ -134,7 +153,12 @@ export function describeUnitStoreConformance(
     });
 
     test("stores a success report with credentials kept apart from the unit", async () => {
-      await store.recordHeartbeat({ mac: MAC, status: "building", stage: "self_test", timestamp: new Date() });
+      await store.recordHeartbeat({
+        mac: MAC,
+        status: "building",
+        stage: "self_test",
+        timestamp: new Date(),
+      });
       const { unit, created } = await store.recordReport(ready());
       expect(created).toBe(true);
       expect(unit).toMatchObject({ mac: MAC, status: "ready", serial: ready().serial, hasCredentials: true });
@@ -153,7 +177,11 @@ export function describeUnitStoreConformance(
         ...(failed(MAC, ["adguard", "homer"]) as Extract<UnitReport, { status: "failed" }>),
         diagnosticData: "ip addr",
       });
-      expect(unit).toMatchObject({ status: "failed", failedTests: ["adguard", "homer"], errorLog: "adguard did not resolve" });
+      expect(unit).toMatchObject({
+        status: "failed",
+        failedTests: ["adguard", "homer"],
+        errorLog: "adguard did not resolve",
+      });
       expect(unit.diagnosticData).toBe("ip addr");
       expect(unit.hasCredentials).toBe(false);
       expect(await store.getCredentials(MAC)).toBeUndefined();
@@ -182,7 +210,9 @@ export function describeUnitStoreConformance(
     test("rejects a second, different report with INVALID_TRANSITION and keeps the first", async () => {
       await store.recordReport(ready());
       await rejectsWith(
-        store.recordReport(ready(MAC, { credentials: { adminPassword: "other", servicesPassword: "other" } })),
+        store.recordReport(
+          ready(MAC, { credentials: { adminPassword: "other", servicesPassword: "other" } }),
+        ),
         "INVALID_TRANSITION",
       );
       await rejectsWith(store.recordReport(failed(MAC, ["adguard"])), "INVALID_TRANSITION");
@@ -194,7 +224,10 @@ export function describeUnitStoreConformance(
       await store.recordReport(ready());
       await store.recordReport(failed("aa:bb:cc:00:00:02", ["x"]));
       for (const mac of [MAC, "aa:bb:cc:00:00:02"]) {
-        await rejectsWith(store.recordHeartbeat({ mac, status: "building", timestamp: new Date() }), "INVALID_TRANSITION");
+        await rejectsWith(
+          store.recordHeartbeat({ mac, status: "building", timestamp: new Date() }),
+          "INVALID_TRANSITION",
+        );
       }
       expect((await store.getUnit(MAC))?.status).toBe("ready");
       expect((await store.getUnit("aa:bb:cc:00:00:02"))?.status).toBe("failed");
@@ -215,7 +248,10 @@ export function describeUnitStoreConformance(
       await store.recordReport(ready());
       await store.deleteCredentials(MAC);
       await rejectsWith(store.recordReport(ready()), "INVALID_TRANSITION");
-      await rejectsWith(store.recordHeartbeat({ mac: MAC, status: "building", timestamp: new Date() }), "INVALID_TRANSITION");
+      await rejectsWith(
+        store.recordHeartbeat({ mac: MAC, status: "building", timestamp: new Date() }),
+        "INVALID_TRANSITION",
+      );
       expect(await store.getCredentials(MAC)).toBeUndefined();
       expect((await store.getUnit(MAC))?.status).toBe("labeled");
     });
@@ -243,7 +279,9 @@ export function describeUnitStoreConformance(
       expect(stuck[0]!.status).toBe("stuck");
       expect((await store.getUnit(MAC))?.status).toBe("stuck");
       expect(await store.markStuck(new Date("2025-09-29T12:05:00Z"))).toEqual([]);
-      expect((await store.recordHeartbeat({ mac: MAC, status: "building", timestamp: fresh })).status).toBe("building");
+      expect((await store.recordHeartbeat({ mac: MAC, status: "building", timestamp: fresh })).status).toBe(
+        "building",
+      );
       await store.markStuck(new Date("2025-09-29T12:20:00Z"));
       const { unit } = await store.recordReport(failed(MAC, ["homer"]));
       expect(unit.status).toBe("failed");
@@ -275,8 +313,16 @@ export function describeUnitStoreConformance(
         "NOT_FOUND",
       );
       await store.recordReport(failed(MAC, ["adguard"]));
-      const a = await store.addDebugLog({ mac: "AA:BB:CC:00:00:01", collectedAt: new Date("2025-09-29T13:00:00Z"), entries: { "systemctl --failed": "0 loaded units" } });
-      await store.addDebugLog({ mac: MAC, collectedAt: new Date("2025-09-29T12:00:00Z"), entries: { "ss -tlnp": "LISTEN" } });
+      const a = await store.addDebugLog({
+        mac: "AA:BB:CC:00:00:01",
+        collectedAt: new Date("2025-09-29T13:00:00Z"),
+        entries: { "systemctl --failed": "0 loaded units" },
+      });
+      await store.addDebugLog({
+        mac: MAC,
+        collectedAt: new Date("2025-09-29T12:00:00Z"),
+        entries: { "ss -tlnp": "LISTEN" },
+      });
       expect(a.id).toBeTruthy();
       const logs = await store.listDebugLogs(MAC);
       expect(logs.map((l) => Object.keys(l.entries)[0])).toEqual(["ss -tlnp", "systemctl --failed"]);
@@ -305,7 +351,12 @@ export function describeUnitStoreConformance(
       expect(a.registration.mac).toBe("24:0a:c4:00:00:42");
       expect(a.registration.createdAt).toBeInstanceOf(Date);
       await rejectsWith(store.addRegistration({ ...reg, boardType: "esp8266" }), "CONFLICT");
-      await store.addRegistration({ deviceId: "esp32-0043", uniqueId: "u43", boardType: "esp32", batchId: "B2" });
+      await store.addRegistration({
+        deviceId: "esp32-0043",
+        uniqueId: "u43",
+        boardType: "esp32",
+        batchId: "B2",
+      });
       const listed = await store.listRegistrations({ batchId: "B1" });
       expect(listed.map((r) => r.deviceId)).toEqual(["esp32-0042"]);
       expect(listed[0]).not.toHaveProperty("deviceSecret");
@@ -333,9 +384,31 @@ export function describeUnitStoreConformance(
     });
 
     test("upserts batches and lists them newest first", async () => {
-      await store.upsertBatch({ batchId: "B1", stationId: "s1", startedAt: day("2025-09-28"), total: 10, passed: 9, failed: 1 });
-      await store.upsertBatch({ batchId: "B2", stationId: "s2", startedAt: day("2025-09-29"), total: 5, passed: 5, failed: 0 });
-      await store.upsertBatch({ batchId: "B1", stationId: "s1", startedAt: day("2025-09-28"), finishedAt: day("2025-09-28"), total: 12, passed: 10, failed: 2 });
+      await store.upsertBatch({
+        batchId: "B1",
+        stationId: "s1",
+        startedAt: day("2025-09-28"),
+        total: 10,
+        passed: 9,
+        failed: 1,
+      });
+      await store.upsertBatch({
+        batchId: "B2",
+        stationId: "s2",
+        startedAt: day("2025-09-29"),
+        total: 5,
+        passed: 5,
+        failed: 0,
+      });
+      await store.upsertBatch({
+        batchId: "B1",
+        stationId: "s1",
+        startedAt: day("2025-09-28"),
+        finishedAt: day("2025-09-28"),
+        total: 12,
+        passed: 10,
+        failed: 2,
+      });
       const all = await store.listBatches();
       expect(all.map((b) => b.batchId)).toEqual(["B2", "B1"]);
       expect(all[1]).toMatchObject({ total: 12, passed: 10, failed: 2 });
@@ -345,9 +418,25 @@ export function describeUnitStoreConformance(
     });
 
     test("keeps an audit log, newest first, filterable", async () => {
-      await store.appendAudit({ at: new Date("2025-09-29T12:00:00Z"), actor: "label-station-1", action: "credentials.read", mac: "AA-BB-CC-00-00-01" });
-      await store.appendAudit({ at: new Date("2025-09-29T12:01:00Z"), actor: "label-station-1", action: "label.printed", mac: MAC, details: { printer: "zebra" } });
-      await store.appendAudit({ at: new Date("2025-09-29T12:02:00Z"), actor: "admin", action: "unit.deleted", mac: "aa:bb:cc:00:00:02" });
+      await store.appendAudit({
+        at: new Date("2025-09-29T12:00:00Z"),
+        actor: "label-station-1",
+        action: "credentials.read",
+        mac: "AA-BB-CC-00-00-01",
+      });
+      await store.appendAudit({
+        at: new Date("2025-09-29T12:01:00Z"),
+        actor: "label-station-1",
+        action: "label.printed",
+        mac: MAC,
+        details: { printer: "zebra" },
+      });
+      await store.appendAudit({
+        at: new Date("2025-09-29T12:02:00Z"),
+        actor: "admin",
+        action: "unit.deleted",
+        mac: "aa:bb:cc:00:00:02",
+      });
       const forUnit = await store.listAudit({ mac: MAC });
       expect(forUnit.map((e) => e.action)).toEqual(["label.printed", "credentials.read"]);
       expect(forUnit[0]!.details).toEqual({ printer: "zebra" });
@@ -357,11 +446,17 @@ export function describeUnitStoreConformance(
     });
 
     test("computes the seed's quality metrics", async () => {
-      await store.recordReport(ready("aa:bb:cc:00:00:01", { buildTime: day("2025-09-28"), buildDurationSeconds: 800 }));
-      await store.recordReport(ready("aa:bb:cc:00:00:02", { buildTime: day("2025-09-29"), buildDurationSeconds: 900 }));
+      await store.recordReport(
+        ready("aa:bb:cc:00:00:01", { buildTime: day("2025-09-28"), buildDurationSeconds: 800 }),
+      );
+      await store.recordReport(
+        ready("aa:bb:cc:00:00:02", { buildTime: day("2025-09-29"), buildDurationSeconds: 900 }),
+      );
       await store.recordReport(failed("aa:bb:cc:00:00:03", ["adguard", "homer"], day("2025-09-29")));
       await store.recordReport(failed("aa:bb:cc:00:00:04", ["adguard"], day("2025-09-29")));
-      await store.recordReport(ready("aa:bb:cc:00:00:05", { buildTime: day("2025-09-29"), buildDurationSeconds: 1000 }));
+      await store.recordReport(
+        ready("aa:bb:cc:00:00:05", { buildTime: day("2025-09-29"), buildDurationSeconds: 1000 }),
+      );
       await store.deleteCredentials("aa:bb:cc:00:00:05");
       await store.recordReport(ready("aa:bb:cc:00:00:06", { buildTime: day("2025-10-01") }));
       await store.recordLabelPrint("aa:bb:cc:00:00:02");
@@ -380,14 +475,22 @@ export function describeUnitStoreConformance(
       const since = await store.metrics({ since: day("2025-09-30") });
       expect(since.successRateByDay.map((d) => d.date)).toEqual(["2025-10-01"]);
       const empty = await store.metrics({ since: day("2030-01-01") });
-      expect(empty).toEqual({ successRateByDay: [], averageBuildDurationSeconds: null, commonFailedTests: [], reprints: 0 });
+      expect(empty).toEqual({
+        successRateByDay: [],
+        averageBuildDurationSeconds: null,
+        commonFailedTests: [],
+        reprints: 0,
+      });
     });
 
     test("an aborted signal rejects with ABORTED and writes nothing", async () => {
       const controller = new AbortController();
       controller.abort();
       const signal = controller.signal;
-      await rejectsWith(store.recordHeartbeat({ mac: MAC, status: "building", timestamp: new Date() }, { signal }), "ABORTED");
+      await rejectsWith(
+        store.recordHeartbeat({ mac: MAC, status: "building", timestamp: new Date() }, { signal }),
+        "ABORTED",
+      );
       await rejectsWith(store.recordReport(ready(), { signal }), "ABORTED");
       expect(await store.listUnits()).toEqual([]);
     });
@@ -396,10 +499,14 @@ export function describeUnitStoreConformance(
       const macs = Array.from({ length: 20 }, (_, i) => `aa:bb:cc:00:01:${i.toString(16).padStart(2, "0")}`);
       await Promise.all(
         macs.flatMap((mac) =>
-          [0, 1, 2].map((n) => store.recordHeartbeat({ mac, status: "building", stage: `s${n}`, timestamp: new Date() })),
+          [0, 1, 2].map((n) =>
+            store.recordHeartbeat({ mac, status: "building", stage: `s${n}`, timestamp: new Date() }),
+          ),
         ),
       );
-      const results = await Promise.all(macs.flatMap((mac) => [store.recordReport(ready(mac)), store.recordReport(ready(mac))]));
+      const results = await Promise.all(
+        macs.flatMap((mac) => [store.recordReport(ready(mac)), store.recordReport(ready(mac))]),
+      );
       expect(results.filter((r) => r.created)).toHaveLength(20);
       const units = await store.listUnits();
       expect(units).toHaveLength(20);
@@ -407,16 +514,23 @@ export function describeUnitStoreConformance(
     });
 
     test("deleted credentials leave no readable trace in the stored bytes", async () => {
-      if (!fx.rawFiles) throw new Error("This store has no rawFiles probe: pass one, or skip this test with a reason");
+      if (!fx.rawFiles)
+        throw new Error("This store has no rawFiles probe: pass one, or skip this test with a reason");
       const admin = "Zq7-unique-admin-Passw0rd-4417";
       const services = "Zq7-unique-services-Passw0rd-9921";
-      await store.recordReport(ready(MAC, { credentials: { adminPassword: admin, servicesPassword: services } }));
+      await store.recordReport(
+        ready(MAC, { credentials: { adminPassword: admin, servicesPassword: services } }),
+      );
       const needles = [admin, services].map((s) => new TextEncoder().encode(s));
       for (const file of await fx.rawFiles()) for (const n of needles) expect(contains(file, n)).toBe(false);
       const traces = (await fx.secretTraces?.(MAC)) ?? [];
       if (fx.secretTraces) expect(traces.length).toBeGreaterThan(0);
       const before = await fx.rawFiles();
-      for (const t of traces) expect(before.some((file) => contains(file, t)), "trace present before deletion").toBe(true);
+      for (const t of traces)
+        expect(
+          before.some((file) => contains(file, t)),
+          "trace present before deletion",
+        ).toBe(true);
       expect(await store.deleteCredentials(MAC)).toBe(true);
       for (const file of await fx.rawFiles()) {
         for (const n of [...needles, ...traces]) expect(contains(file, n)).toBe(false);

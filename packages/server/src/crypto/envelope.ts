@@ -19,8 +19,12 @@ export function parseMasterKey(text: string): MasterKey {
   let bytes: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) bytes = Buffer.from(trimmed, "hex");
   else if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(trimmed)) bytes = Buffer.from(trimmed, "base64");
-  if (!bytes || bytes.length !== 32) {
-    throw createError("server", ErrorCodes.CONFIG_INVALID, "The master key must be 32 bytes, as 64 hex digits or base64");
+  if (bytes?.length !== 32) {
+    throw createError(
+      "server",
+      ErrorCodes.CONFIG_INVALID,
+      "The master key must be 32 bytes, as 64 hex digits or base64",
+    );
   }
   return { bytes };
 }
@@ -50,9 +54,14 @@ export function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
     decipher.setAuthTag(sealed.subarray(1 + IV, 1 + IV + TAG));
     return Buffer.concat([decipher.update(sealed.subarray(1 + IV + TAG)), decipher.final()]);
   } catch (cause) {
-    throw createError("server", ErrorCodes.STORE_ERROR, "Stored secret cannot be decrypted (wrong master key?)", {
-      cause,
-    });
+    throw createError(
+      "server",
+      ErrorCodes.STORE_ERROR,
+      "Stored secret cannot be decrypted (wrong master key?)",
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -61,7 +70,11 @@ export function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
  * key is sealed with the master key. Deleting the key row makes the passwords unreadable even
  * where old copies of the sealed bytes survive.
  */
-export function sealUnitSecret(master: MasterKey, mac: string, plaintext: Buffer): { wrappedKey: Buffer; sealed: Buffer } {
+export function sealUnitSecret(
+  master: MasterKey,
+  mac: string,
+  plaintext: Buffer,
+): { wrappedKey: Buffer; sealed: Buffer } {
   const unitKey = randomBytes(32);
   try {
     return {

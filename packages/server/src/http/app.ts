@@ -81,7 +81,11 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
     bodyLimit({
       maxSize: o.bodyLimitBytes ?? 8 * 1024 * 1024,
       onError: () => {
-        throw new HttpError(413, "PAYLOAD_TOO_LARGE", `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`);
+        throw new HttpError(
+          413,
+          "PAYLOAD_TOO_LARGE",
+          `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`,
+        );
       },
     }),
   );
@@ -90,7 +94,9 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
   adminRoutes(app, deps, registrationBody);
 
   const viewer = requireRole(o.tokens, ["operator", "station", "admin"], deps.onAuthFailure);
-  app.get("/api/dashboard", viewer, async (c) => c.json(await dashboardSnapshot(o.store, AbortSignal.timeout(15_000), now())));
+  app.get("/api/dashboard", viewer, async (c) =>
+    c.json(await dashboardSnapshot(o.store, AbortSignal.timeout(15_000), now())),
+  );
   app.get("/api/events", viewer, (c) =>
     streamSSE(c, async (stream) => {
       const queue: ServerEvent[] = [];
@@ -126,7 +132,9 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
 
   app.get("/api/openapi.json", (c) => c.json(openApiDocument(o.version ?? "0.0.0")));
   app.get("/metrics", async (c) =>
-    c.text(await stats.render(o.store, AbortSignal.timeout(15_000)), 200, { "content-type": "text/plain; version=0.0.4" }),
+    c.text(await stats.render(o.store, AbortSignal.timeout(15_000)), 200, {
+      "content-type": "text/plain; version=0.0.4",
+    }),
   );
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/", (c) => c.html(DASHBOARD_HTML));

@@ -38,13 +38,21 @@ export const tokenSha256 = (token: string): string => digest(token).toString("he
 export function createTokenTable(tokens: readonly TokenConfig[]): TokenTable {
   const entries = tokens.map((t) => {
     if (!ROLES.includes(t.role)) {
-      throw createError("server", ErrorCodes.CONFIG_INVALID, `Token "${t.name}" has unknown role "${t.role}"`);
+      throw createError(
+        "server",
+        ErrorCodes.CONFIG_INVALID,
+        `Token "${t.name}" has unknown role "${t.role}"`,
+      );
     }
     if (t.tokenSha256 !== undefined && /^[0-9a-f]{64}$/i.test(t.tokenSha256)) {
       return { name: t.name, role: t.role, hash: Buffer.from(t.tokenSha256, "hex") };
     }
     if (typeof t.token !== "string" || t.token.length < 16) {
-      throw createError("server", ErrorCodes.CONFIG_INVALID, `Token "${t.name}" needs a token of at least 16 characters or a tokenSha256`);
+      throw createError(
+        "server",
+        ErrorCodes.CONFIG_INVALID,
+        `Token "${t.name}" needs a token of at least 16 characters or a tokenSha256`,
+      );
     }
     return { name: t.name, role: t.role, hash: digest(t.token) };
   });
@@ -79,7 +87,11 @@ export function requireRole(
       throw new HttpError(401, "UNAUTHORIZED", "Unknown token");
     }
     if (!roles.includes(caller.role)) {
-      throw new HttpError(403, "FORBIDDEN", `Role ${caller.role} may not do this (needs ${roles.join(" or ")})`);
+      throw new HttpError(
+        403,
+        "FORBIDDEN",
+        `Role ${caller.role} may not do this (needs ${roles.join(" or ")})`,
+      );
     }
     c.set("caller", caller);
     await next();

@@ -26,7 +26,9 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join("."), message: i.message }));
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => ({ path: i.path.join("."), message: i.message }));
     const where = issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; ");
     throw new HttpError(400, "INVALID_ARGUMENT", `Invalid request: ${where}`, { issues });
   }

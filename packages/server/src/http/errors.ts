@@ -30,12 +30,17 @@ export function errorBody(code: string, message: string, details?: Record<string
 
 /** Maps anything thrown in a handler to a JSON answer; 5xx bodies never echo internals. */
 export function respondError(c: Context, error: unknown, log: Logger): Response {
-  if (error instanceof HttpError) return c.json(errorBody(error.code, error.message, error.details), error.status);
+  if (error instanceof HttpError)
+    return c.json(errorBody(error.code, error.message, error.details), error.status);
   if (isFactoryError(error)) {
     const status = STATUS[error.code];
-    if (status !== undefined && status < 500) return c.json(errorBody(error.code, error.message, error.details), status);
+    if (status !== undefined && status < 500)
+      return c.json(errorBody(error.code, error.message, error.details), status);
     log.error("request failed", { code: error.code, error: error.message, path: c.req.path });
-    return c.json(errorBody(error.code, "The server could not complete the request; try again"), status ?? 500);
+    return c.json(
+      errorBody(error.code, "The server could not complete the request; try again"),
+      status ?? 500,
+    );
   }
   const e = toFactoryError(error, "server");
   log.error("request failed", { code: e.code, error: e.message, path: c.req.path });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, TOKENS, type TestServer } from "../testing/harness";
+import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
 
 /** Deterministic PRNG so a failing case can be replayed from its index. */
 function prng(seed: number) {
@@ -29,7 +29,23 @@ const VALID = {
   board_type: "esp32",
   devices: [{ device_id: "d", unique_id: "u", board_type: "esp32" }],
 };
-const WEIRD: unknown[] = [null, true, -1, 1e308, "", "💥", "\u0000", "x".repeat(5000), [], {}, [[[[[]]]]], { __proto__: { a: 1 } }, "aa:bb:cc:dd:ee:ff:00", "2025-13-45T99:99:99Z", Number.MAX_SAFE_INTEGER + 2];
+const WEIRD: unknown[] = [
+  null,
+  true,
+  -1,
+  1e308,
+  "",
+  "💥",
+  "\u0000",
+  "x".repeat(5000),
+  [],
+  {},
+  [[[[[]]]]],
+  { __proto__: { a: 1 } },
+  "aa:bb:cc:dd:ee:ff:00",
+  "2025-13-45T99:99:99Z",
+  Number.MAX_SAFE_INTEGER + 2,
+];
 const ROUTES: [string, string][] = [
   ["POST", "/api/heartbeat"],
   ["POST", "/api/units"],
@@ -51,7 +67,12 @@ function mutate(rand: () => number): { body?: string; contentType?: string; quer
   const obj: Record<string, unknown> = { ...VALID };
   switch (kind) {
     case 0: // random bytes
-      return { body: Array.from({ length: Math.floor(rand() * 300) }, () => String.fromCharCode(Math.floor(rand() * 256))).join(""), contentType: "application/json" };
+      return {
+        body: Array.from({ length: Math.floor(rand() * 300) }, () =>
+          String.fromCharCode(Math.floor(rand() * 256)),
+        ).join(""),
+        contentType: "application/json",
+      };
     case 1: {
       const text = JSON.stringify(obj);
       return { body: text.slice(0, Math.floor(rand() * text.length)), contentType: "application/json" };
@@ -62,13 +83,18 @@ function mutate(rand: () => number): { body?: string; contentType?: string; quer
     case 3:
       return { body: JSON.stringify(pick(WEIRD)), contentType: "application/json" };
     case 4:
-      return { body: JSON.stringify(obj), contentType: pick(["text/plain", "application/x-www-form-urlencoded", "", "application/jsonx"]) };
+      return {
+        body: JSON.stringify(obj),
+        contentType: pick(["text/plain", "application/x-www-form-urlencoded", "", "application/jsonx"]),
+      };
     case 5:
       for (const k of Object.keys(obj)) if (rand() < 0.5) delete obj[k];
       obj[pick(["status", "mac_wan", "failed_tests"])] = pick(["failed", "building", ["a", 1], { a: [] }]);
       return { body: JSON.stringify(obj), contentType: "application/json" };
     case 6:
-      return { query: `?status=${encodeURIComponent(String(pick(WEIRD)))}&limit=${encodeURIComponent(String(pick(WEIRD)))}&since=${encodeURIComponent(String(pick(WEIRD)))}&mac=%zz` };
+      return {
+        query: `?status=${encodeURIComponent(String(pick(WEIRD)))}&limit=${encodeURIComponent(String(pick(WEIRD)))}&since=${encodeURIComponent(String(pick(WEIRD)))}&mac=%zz`,
+      };
     default: {
       let nested: unknown = 1;
       for (let i = 0; i < 2000; i++) nested = [nested];
@@ -97,7 +123,9 @@ describe("fuzz: thousands of malformed requests", () => {
         const i = next++;
         const [method, route] = ROUTES[Math.floor(rand() * ROUTES.length)]!;
         const m = mutate(rand);
-        const token = [undefined, TOKENS.unit, TOKENS.station, TOKENS.admin, "x".repeat(600)][Math.floor(rand() * 5)];
+        const token = [undefined, TOKENS.unit, TOKENS.station, TOKENS.admin, "x".repeat(600)][
+          Math.floor(rand() * 5)
+        ];
         const headers: Record<string, string> = {};
         if (token) headers.authorization = `Bearer ${token}`;
         if (m.contentType !== undefined) headers["content-type"] = m.contentType;
@@ -108,11 +136,13 @@ describe("fuzz: thousands of malformed requests", () => {
         });
         const text = await res.text();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status >= 500) failures.push(`#${i} ${method} ${route} → ${res.status} ${text.slice(0, 200)}`);
+        if (res.status >= 500)
+          failures.push(`#${i} ${method} ${route} → ${res.status} ${text.slice(0, 200)}`);
         else if (res.status >= 400) {
           try {
             const code = JSON.parse(text)?.error?.code;
-            if (typeof code !== "string") failures.push(`#${i} ${res.status} without error code: ${text.slice(0, 100)}`);
+            if (typeof code !== "string")
+              failures.push(`#${i} ${res.status} without error code: ${text.slice(0, 100)}`);
           } catch {
             failures.push(`#${i} ${res.status} not JSON: ${text.slice(0, 100)}`);
           }
@@ -123,7 +153,10 @@ describe("fuzz: thousands of malformed requests", () => {
     expect(failures).toEqual([]);
     expect([...statuses.keys()].some((x) => x >= 400 && x < 500)).toBe(true);
     expect((await s.call("GET", "/healthz")).status).toBe(200);
-    const ok = await s.call("POST", "/api/heartbeat", { token: "unit", body: { mac_wan: "aa:bb:cc:dd:ee:77", status: "building", timestamp: new Date().toISOString() } });
+    const ok = await s.call("POST", "/api/heartbeat", {
+      token: "unit",
+      body: { mac_wan: "aa:bb:cc:dd:ee:77", status: "building", timestamp: new Date().toISOString() },
+    });
     expect(ok.status).toBe(200);
   }, 120_000);
 });

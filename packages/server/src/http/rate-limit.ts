@@ -6,7 +6,11 @@ export interface RateLimiter {
   retryAfter(key: string): number;
 }
 
-export function createRateLimiter(ratePerSecond: number, burst: number, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(
+  ratePerSecond: number,
+  burst: number,
+  now: () => number = Date.now,
+): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   let lastSweep = now();
   const refill = (key: string) => {

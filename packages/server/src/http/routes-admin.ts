@@ -32,12 +32,18 @@ function limitOf(text: string | undefined, fallback: number): number {
 }
 
 /** The seed 000 "Integration" API, the seed's quality metrics and the audit log. */
-export function adminRoutes(app: Hono<AuthEnv>, d: AppDeps, registrationSchema: typeof registrationBody): void {
+export function adminRoutes(
+  app: Hono<AuthEnv>,
+  d: AppDeps,
+  registrationSchema: typeof registrationBody,
+): void {
   const auth = (...roles: Parameters<typeof requireRole>[1]) => requireRole(d.tokens, roles, d.onAuthFailure);
 
   app.post("/api/admin/device-registrations", auth("station", "admin"), async (c) => {
     const body = await readJson(c, registrationSchema);
-    const { registration, created } = await d.store.addRegistration(toRegistration(body), { signal: requestSignal() });
+    const { registration, created } = await d.store.addRegistration(toRegistration(body), {
+      signal: requestSignal(),
+    });
     if (created) {
       await d.store.appendAudit({
         at: d.now(),
@@ -100,7 +106,11 @@ export function adminRoutes(app: Hono<AuthEnv>, d: AppDeps, registrationSchema: 
       details: { devices: results.length, created },
     });
     return c.json(
-      { created, existing: results.length - created, registrations: results.map((r) => registrationJson(r.registration)) },
+      {
+        created,
+        existing: results.length - created,
+        registrations: results.map((r) => registrationJson(r.registration)),
+      },
       created > 0 ? 201 : 200,
     );
   });
@@ -116,7 +126,11 @@ export function adminRoutes(app: Hono<AuthEnv>, d: AppDeps, registrationSchema: 
     }
     const m = await d.store.metrics(range, { signal: requestSignal() });
     return c.json({
-      success_rate_by_day: m.successRateByDay.map((r) => ({ ...r, success_rate: r.successRate, successRate: undefined })),
+      success_rate_by_day: m.successRateByDay.map((r) => ({
+        ...r,
+        success_rate: r.successRate,
+        successRate: undefined,
+      })),
       average_build_duration_seconds: m.averageBuildDurationSeconds,
       most_common_failed_tests: m.commonFailedTests,
       reprints: m.reprints,

@@ -10,7 +10,8 @@ import { unitJson } from "./views";
 
 function pathMac(raw: string): string {
   const mac = tryNormalizeMac(decodeURIComponent(raw));
-  if (!mac) throw new HttpError(400, "INVALID_ARGUMENT", "The path does not name a MAC address (aa:bb:cc:dd:ee:ff)");
+  if (!mac)
+    throw new HttpError(400, "INVALID_ARGUMENT", "The path does not name a MAC address (aa:bb:cc:dd:ee:ff)");
   return mac;
 }
 
@@ -79,7 +80,12 @@ export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
       { signal: requestSignal(), ...(key !== undefined && { idempotencyKey: key }) },
     );
     if (created) announce(unit);
-    d.logger.info("unit report", { mac: unit.mac, status: unit.status, created, caller: c.get("caller").name });
+    d.logger.info("unit report", {
+      mac: unit.mac,
+      status: unit.status,
+      created,
+      caller: c.get("caller").name,
+    });
     return c.json({ created, unit: unitJson(unit) }, created ? 201 : 200);
   });
 
@@ -87,7 +93,12 @@ export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
     const statuses = c.req.queries("status") ?? [];
     const parsed = statuses.flatMap((s) => s.split(",")).map((s) => unitStatus.safeParse(s));
     const bad = parsed.find((p) => !p.success);
-    if (bad) throw new HttpError(400, "INVALID_ARGUMENT", "status must be building, ready, failed, stuck or labeled");
+    if (bad)
+      throw new HttpError(
+        400,
+        "INVALID_ARGUMENT",
+        "status must be building, ready, failed, stuck or labeled",
+      );
     const limitText = c.req.query("limit");
     const limit = limitText === undefined ? 500 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
@@ -95,7 +106,8 @@ export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
     }
     const sinceText = c.req.query("since");
     const since = sinceText === undefined ? undefined : new Date(sinceText);
-    if (since && Number.isNaN(since.getTime())) throw new HttpError(400, "INVALID_ARGUMENT", "since must be a date");
+    if (since && Number.isNaN(since.getTime()))
+      throw new HttpError(400, "INVALID_ARGUMENT", "since must be a date");
     const units = await d.store.listUnits(
       {
         ...(parsed.length > 0 && { status: parsed.map((p) => p.data!) }),
@@ -169,7 +181,12 @@ export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
       },
       { signal: requestSignal() },
     );
-    await d.store.appendAudit({ at: d.now(), actor: c.get("caller").name, action: "debug-logs.saved", mac: log.mac });
+    await d.store.appendAudit({
+      at: d.now(),
+      actor: c.get("caller").name,
+      action: "debug-logs.saved",
+      mac: log.mac,
+    });
     return c.json({ id: log.id, mac_wan: log.mac, collected_at: log.collectedAt.toISOString() }, 201);
   });
 

@@ -9,9 +9,11 @@ const mac = z
   .describe("MAC address in any usual spelling; stored as aa:bb:cc:dd:ee:ff");
 const datetime = z.iso.datetime({ offset: true }).describe("ISO 8601 date-time");
 const shortText = z.string().min(1).max(128);
-const testResults = z.record(z.string().max(64), z.string().max(256)).refine((r) => Object.keys(r).length <= 100, {
-  message: "at most 100 test results",
-});
+const testResults = z
+  .record(z.string().max(64), z.string().max(256))
+  .refine((r) => Object.keys(r).length <= 100, {
+    message: "at most 100 test results",
+  });
 
 export const heartbeatBody = z.object({
   mac_wan: mac,
@@ -24,7 +26,12 @@ export const heartbeatBody = z.object({
 const common = {
   mac_wan: mac,
   build_time: datetime.optional(),
-  build_duration_seconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  build_duration_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
   test_results: testResults.optional(),
 };
 
@@ -50,9 +57,11 @@ export const reportBody = z.discriminatedUnion("status", [readyReportBody, faile
 export const debugLogBody = z.object({
   mac_wan: mac,
   collected_at: datetime.optional(),
-  logs: z.record(z.string().min(1).max(256), z.string().max(4_000_000)).refine((r) => Object.keys(r).length > 0, {
-    message: "at least one log",
-  }),
+  logs: z
+    .record(z.string().min(1).max(256), z.string().max(4_000_000))
+    .refine((r) => Object.keys(r).length > 0, {
+      message: "at least one log",
+    }),
 });
 
 export const registrationBody = z.object({

@@ -14,5 +14,9 @@ export function migrationsFolder(dialect: "sqlite" | "pg"): string {
     if (existsSync(path.join(candidate, "meta", "_journal.json"))) return candidate;
     dir = path.dirname(dir);
   }
-  throw createError("server", ErrorCodes.FILE_NOT_FOUND, `Database migrations for ${dialect} are missing from the package`);
+  throw createError(
+    "server",
+    ErrorCodes.FILE_NOT_FOUND,
+    `Database migrations for ${dialect} are missing from the package`,
+  );
 }

@@ -10,8 +10,8 @@ import {
   type IdempotentOptions,
   isFactoryError,
   type Logger,
-  normalizeMac,
   noopLogger,
+  normalizeMac,
   type SignalOptions,
   throwIfAborted,
   type Unit,
@@ -130,14 +130,18 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
     throwIfAborted(o?.signal, PKG);
     if (closed) throw createError(PKG, ErrorCodes.STORE_ERROR, "The store is closed");
   };
-  const lock = (tx: Pick<Db, "execute">, key: string) => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
+  const lock = (tx: Pick<Db, "execute">, key: string) =>
+    tx.execute(sql`select pg_advisory_xact_lock(hashtext(${key}))`);
   const getRow = async (tx: Pick<Db, "select">, mac: string) =>
     (await tx.select().from(s.units).where(eq(s.units.mac, mac)))[0];
 
   const addRegistrationTx = async (tx: Db, r: Omit<DeviceRegistration, "createdAt">) => {
     const p = prepareRegistration(r);
     await lock(tx, `registration:${p.reg.deviceId}`);
-    const [existing] = await tx.select().from(s.registrations).where(eq(s.registrations.deviceId, p.reg.deviceId));
+    const [existing] = await tx
+      .select()
+      .from(s.registrations)
+      .where(eq(s.registrations.deviceId, p.reg.deviceId));
     if (existing) {
       if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
       return { registration: { ...toRegistration(existing), ...secretsOf(r) }, created: false };
@@ -159,7 +163,9 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
   };
 
   const vacuumCredentials = () => {
-    pool.query("vacuum unit_credentials").catch((error: Error) => log.warn("vacuum failed", { error: error.message }));
+    pool
+      .query("vacuum unit_credentials")
+      .catch((error: Error) => log.warn("vacuum failed", { error: error.message }));
   };
 
   return {
@@ -173,7 +179,15 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       return wrap("recording a heartbeat", async () => {
         const [row] = await db
           .insert(s.units)
-          .values({ mac, status: "building", stage: hb.stage ?? null, port: hb.port ?? null, lastHeartbeat: at, createdAt: t, updatedAt: t })
+          .values({
+            mac,
+            status: "building",
+            stage: hb.stage ?? null,
+            port: hb.port ?? null,
+            lastHeartbeat: at,
+            createdAt: t,
+            updatedAt: t,
+          })
           .onConflictDoUpdate({
             target: s.units.mac,
             set: {
@@ -235,7 +249,10 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
             await tx.insert(s.unitCredentials).values({ mac, ...secret });
           }
           if (key !== undefined) {
-            await tx.insert(s.idempotencyKeys).values({ key, mac, fingerprint, createdAt: t }).onConflictDoNothing();
+            await tx
+              .insert(s.idempotencyKeys)
+              .values({ key, mac, fingerprint, createdAt: t })
+              .onConflictDoNothing();
           }
           return { unit: toUnit(row!), created: true };
         }),
@@ -258,7 +275,9 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         .from(s.units)
         .where(and(...where))
         .orderBy(desc(s.units.updatedAt), asc(s.units.mac));
-      const rows = await wrap("listing units", async () => (filter.limit !== undefined ? await q.limit(filter.limit) : await q));
+      const rows = await wrap("listing units", async () =>
+        filter.limit !== undefined ? await q.limit(filter.limit) : await q,
+      );
       return rows.map(toUnit);
     },
 
@@ -283,7 +302,10 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       const deleted = await wrap("deleting credentials", () =>
         db.transaction(async (tx) => {
           await lock(tx, `unit:${m}`);
-          const gone = await tx.delete(s.unitCredentials).where(eq(s.unitCredentials.mac, m)).returning({ mac: s.unitCredentials.mac });
+          const gone = await tx
+            .delete(s.unitCredentials)
+            .where(eq(s.unitCredentials.mac, m))
+            .returning({ mac: s.unitCredentials.mac });
           if (gone.length === 0) return false;
           const t = now();
           await tx
@@ -305,7 +327,9 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         db.transaction(async (tx) => {
           await lock(tx, `unit:${m}`);
           await tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m));
-          return (await tx.delete(s.units).where(eq(s.units.mac, m)).returning({ mac: s.units.mac })).length > 0;
+          return (
+            (await tx.delete(s.units).where(eq(s.units.mac, m)).returning({ mac: s.units.mac })).length > 0
+          );
         }),
       );
       if (deleted) vacuumCredentials();
@@ -360,8 +384,14 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       const where: SQL[] = [];
       if (filter.batchId !== undefined) where.push(eq(s.registrations.batchId, filter.batchId));
       if (filter.stationId !== undefined) where.push(eq(s.registrations.stationId, filter.stationId));
-      const q = db.select().from(s.registrations).where(and(...where)).orderBy(asc(s.registrations.seq));
-      const rows = await wrap("listing registrations", async () => (filter.limit !== undefined ? await q.limit(filter.limit) : await q));
+      const q = db
+        .select()
+        .from(s.registrations)
+        .where(and(...where))
+        .orderBy(asc(s.registrations.seq));
+      const rows = await wrap("listing registrations", async () =>
+        filter.limit !== undefined ? await q.limit(filter.limit) : await q,
+      );
       return rows.map(toRegistration);
     },
 
@@ -377,7 +407,10 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         failed: batch.failed,
       };
       await wrap("saving a batch", () =>
-        db.insert(s.batches).values({ batchId: batch.batchId, ...values }).onConflictDoUpdate({ target: s.batches.batchId, set: values }),
+        db
+          .insert(s.batches)
+          .values({ batchId: batch.batchId, ...values })
+          .onConflictDoUpdate({ target: s.batches.batchId, set: values }),
       );
     },
 
@@ -388,7 +421,9 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         .from(s.batches)
         .where(filter.stationId !== undefined ? eq(s.batches.stationId, filter.stationId) : undefined)
         .orderBy(desc(s.batches.startedAt), asc(s.batches.batchId));
-      const rows = await wrap("listing batches", async () => (filter.limit !== undefined ? await q.limit(filter.limit) : await q));
+      const rows = await wrap("listing batches", async () =>
+        filter.limit !== undefined ? await q.limit(filter.limit) : await q,
+      );
       return rows.map(
         (b): BatchSummary => ({
           batchId: b.batchId,
@@ -451,7 +486,9 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         .from(s.auditEvents)
         .where(and(...where))
         .orderBy(desc(s.auditEvents.at), desc(s.auditEvents.id));
-      const rows = await wrap("reading the audit log", async () => (filter.limit !== undefined ? await q.limit(filter.limit) : await q));
+      const rows = await wrap("reading the audit log", async () =>
+        filter.limit !== undefined ? await q.limit(filter.limit) : await q,
+      );
       return rows.map((e) => ({
         id: String(e.id),
         at: e.at,
@@ -504,7 +541,12 @@ function toRegistration(r: typeof s.registrations.$inferSelect): DeviceRegistrat
     deviceId: r.deviceId,
     uniqueId: r.uniqueId,
     boardType: r.boardType,
-    ...defined({ mac: r.mac, stationId: r.stationId, batchId: r.batchId, firmwareVersion: r.firmwareVersion }),
+    ...defined({
+      mac: r.mac,
+      stationId: r.stationId,
+      batchId: r.batchId,
+      firmwareVersion: r.firmwareVersion,
+    }),
     createdAt: r.createdAt,
   };
 }

@@ -14,7 +14,9 @@ export const PKG = "server";
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }
@@ -44,13 +46,19 @@ export function keyConflict(mac: string) {
 }
 
 export function registrationConflict(deviceId: string) {
-  return createError(PKG, ErrorCodes.CONFLICT, `Device ${deviceId} is already registered with different data`, {
-    details: { deviceId },
-  });
+  return createError(
+    PKG,
+    ErrorCodes.CONFLICT,
+    `Device ${deviceId} is already registered with different data`,
+    {
+      details: { deviceId },
+    },
+  );
 }
 
 export function validDate(value: unknown, field: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid(`${field} must be a valid date`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw invalid(`${field} must be a valid date`);
   return value;
 }
 
@@ -58,7 +66,8 @@ export function validDate(value: unknown, field: string): Date {
 export function prepareReport(report: UnitReport): { report: UnitReport; mac: string; fingerprint: string } {
   const mac = normalizeMac(report.mac);
   if (report.status === "ready") {
-    if (typeof report.serial !== "string" || report.serial === "") throw invalid("A ready report needs a serial");
+    if (typeof report.serial !== "string" || report.serial === "")
+      throw invalid("A ready report needs a serial");
     const c = report.credentials;
     if (!c || typeof c.adminPassword !== "string" || typeof c.servicesPassword !== "string") {
       throw invalid("A ready report needs adminPassword and servicesPassword");
@@ -123,7 +132,11 @@ export function computeMetrics(rows: MetricRow[]): Metrics {
   return {
     successRateByDay: [...days.entries()]
       .sort(([a], [b]) => b.localeCompare(a))
-      .map(([date, d]) => ({ date, ...d, successRate: Math.round((10000 * d.success) / (d.success + d.failed)) / 100 })),
+      .map(([date, d]) => ({
+        date,
+        ...d,
+        successRate: Math.round((10000 * d.success) / (d.success + d.failed)) / 100,
+      })),
     averageBuildDurationSeconds: durationCount === 0 ? null : durationSum / durationCount,
     commonFailedTests: [...failedTests.entries()]
       .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type AuditEvent,
@@ -11,8 +11,8 @@ import {
   type Heartbeat,
   type IdempotentOptions,
   type Logger,
-  normalizeMac,
   noopLogger,
+  normalizeMac,
   type SignalOptions,
   throwIfAborted,
   type Unit,
@@ -22,7 +22,7 @@ import {
   type UnitStore,
 } from "@factory/core";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
@@ -139,13 +139,18 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     sqlite.pragma("secure_delete = ON");
     sqlite.pragma("busy_timeout = 5000");
   } catch (cause) {
-    throw createError(PKG, ErrorCodes.STORE_ERROR, `Cannot open the database ${file}`, { cause, details: { file } });
+    throw createError(PKG, ErrorCodes.STORE_ERROR, `Cannot open the database ${file}`, {
+      cause,
+      details: { file },
+    });
   }
   const db: BetterSQLite3Database<typeof s> = drizzle(sqlite, { schema: s });
   migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
   log.info("sqlite store open", { file });
   let closed = false;
-  let regSeq = (sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }).n;
+  let regSeq = (
+    sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }
+  ).n;
 
   // The hot path (thousands of heartbeats a second) uses one prepared statement.
   const heartbeatStmt = sqlite.prepare(
@@ -164,7 +169,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     try {
       return fn();
     } catch (cause) {
-      if ((cause as { code?: unknown })?.code && typeof (cause as { code: unknown }).code === "string" && (cause as { code: string }).code.startsWith("SQLITE_")) {
+      if (
+        (cause as { code?: unknown })?.code &&
+        typeof (cause as { code: unknown }).code === "string" &&
+        (cause as { code: string }).code.startsWith("SQLITE_")
+      ) {
         throw createError(PKG, ErrorCodes.STORE_ERROR, `Database error while ${what}`, { cause });
       }
       throw cause;
@@ -178,7 +187,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
 
   const addRegistrationTx = (r: Omit<DeviceRegistration, "createdAt">) => {
     const p = prepareRegistration(r);
-    const existing = db.select().from(s.registrations).where(eq(s.registrations.deviceId, p.reg.deviceId)).get();
+    const existing = db
+      .select()
+      .from(s.registrations)
+      .where(eq(s.registrations.deviceId, p.reg.deviceId))
+      .get();
     if (existing) {
       if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
       return { registration: { ...toRegistration(existing), ...secretsOf(r) }, created: false };
@@ -206,7 +219,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     files: [file, `${file}-wal`],
     checkpoint,
     storedSecretBytes(mac) {
-      const row = db.select().from(s.unitCredentials).where(eq(s.unitCredentials.mac, normalizeMac(mac))).get();
+      const row = db
+        .select()
+        .from(s.unitCredentials)
+        .where(eq(s.unitCredentials.mac, normalizeMac(mac)))
+        .get();
       return row ? [Buffer.from(row.wrappedKey), Buffer.from(row.sealed)] : [];
     },
 
@@ -262,10 +279,15 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
             .get();
           if (report.status === "ready") {
             const secret = sealUnitSecret(master, mac, Buffer.from(JSON.stringify(report.credentials)));
-            tx.insert(s.unitCredentials).values({ mac, ...secret }).run();
+            tx.insert(s.unitCredentials)
+              .values({ mac, ...secret })
+              .run();
           }
           if (key !== undefined) {
-            tx.insert(s.idempotencyKeys).values({ key, mac, fingerprint, createdAt: t }).onConflictDoNothing().run();
+            tx.insert(s.idempotencyKeys)
+              .values({ key, mac, fingerprint, createdAt: t })
+              .onConflictDoNothing()
+              .run();
           }
           return { unit: toUnit(row), created: true };
         }),
@@ -330,7 +352,9 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       const deleted = run("deleting a unit", () =>
         db.transaction((tx) => {
           tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m)).run();
-          return tx.delete(s.units).where(eq(s.units.mac, m)).returning({ mac: s.units.mac }).all().length > 0;
+          return (
+            tx.delete(s.units).where(eq(s.units.mac, m)).returning({ mac: s.units.mac }).all().length > 0
+          );
         }),
       );
       if (deleted) checkpoint();
@@ -382,7 +406,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       const where: SQL[] = [];
       if (filter.batchId !== undefined) where.push(eq(s.registrations.batchId, filter.batchId));
       if (filter.stationId !== undefined) where.push(eq(s.registrations.stationId, filter.stationId));
-      const q = db.select().from(s.registrations).where(and(...where)).orderBy(asc(s.registrations.seq));
+      const q = db
+        .select()
+        .from(s.registrations)
+        .where(and(...where))
+        .orderBy(asc(s.registrations.seq));
       return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(toRegistration);
     },
 
@@ -416,7 +444,10 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(
         (b): BatchSummary => ({
           batchId: b.batchId,
-          ...defined({ stationId: b.stationId, finishedAt: b.finishedAt === null ? null : new Date(b.finishedAt) }),
+          ...defined({
+            stationId: b.stationId,
+            finishedAt: b.finishedAt === null ? null : new Date(b.finishedAt),
+          }),
           startedAt: new Date(b.startedAt),
           total: b.total,
           passed: b.passed,
@@ -431,7 +462,8 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       const collectedAt = validDate(input.collectedAt, "collectedAt");
       return run("saving debug logs", () =>
         db.transaction((tx) => {
-          if (!tx.select({ mac: s.units.mac }).from(s.units).where(eq(s.units.mac, mac)).get()) throw notFound(mac);
+          if (!tx.select({ mac: s.units.mac }).from(s.units).where(eq(s.units.mac, mac)).get())
+            throw notFound(mac);
           const entry: DebugLog = { id: randomUUID(), mac, collectedAt, entries: { ...input.entries } };
           tx.insert(s.debugLogs)
             .values({ id: entry.id, mac, collectedAt: collectedAt.getTime(), entries: entry.entries })
@@ -525,7 +557,12 @@ function toRegistration(r: typeof s.registrations.$inferSelect): DeviceRegistrat
     deviceId: r.deviceId,
     uniqueId: r.uniqueId,
     boardType: r.boardType,
-    ...defined({ mac: r.mac, stationId: r.stationId, batchId: r.batchId, firmwareVersion: r.firmwareVersion }),
+    ...defined({
+      mac: r.mac,
+      stationId: r.stationId,
+      batchId: r.batchId,
+      firmwareVersion: r.firmwareVersion,
+    }),
     createdAt: new Date(r.createdAt),
   };
 }

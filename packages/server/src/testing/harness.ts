@@ -15,7 +15,22 @@ export const TOKENS = {
 export interface TestServer extends RunningServer {
   dir: string;
   logLines: string[];
-  call(method: string, route: string, options?: { token?: keyof typeof TOKENS | string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  call(
+    method: string,
+    route: string,
+    options?: {
+      token?: keyof typeof TOKENS | string;
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+    },
+  ): Promise<{
+    status: number;
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
+    json: any;
+    text: string;
+    headers: Headers;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -25,12 +40,17 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
   const logLines: string[] = [];
   const logger = createLogger({
     level: "debug",
-    sink: (r) => logLines.push(JSON.stringify({ level: r.level, msg: r.message, ...(r.fields as LogFields) })),
+    sink: (r) =>
+      logLines.push(JSON.stringify({ level: r.level, msg: r.message, ...(r.fields as LogFields) })),
   });
   const server = await startServer({
     database: { kind: "sqlite", file: path.join(dir, "factory.db") },
     masterKey: generateMasterKey(),
-    tokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => ({ name: `${role}-1`, role, token: TOKENS[role] })),
+    tokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => ({
+      name: `${role}-1`,
+      role,
+      token: TOKENS[role],
+    })),
     host: "127.0.0.1",
     port: 0,
     logger,
@@ -49,7 +69,11 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
         body = JSON.stringify(o.body);
         headers["content-type"] ??= "application/json";
       }
-      const res = await fetch(`${server.url}${route}`, { method, headers, ...(body !== undefined && { body }) });
+      const res = await fetch(`${server.url}${route}`, {
+        method,
+        headers,
+        ...(body !== undefined && { body }),
+      });
       const text = await res.text();
       let json: unknown;
       try {

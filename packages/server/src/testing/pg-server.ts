@@ -28,7 +28,9 @@ export function freePort(): Promise<number> {
     srv.on("error", reject);
     srv.listen(0, "127.0.0.1", () => {
       const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      srv.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -50,8 +52,12 @@ function pgBin(name: string): string {
 export async function startPgServer(): Promise<PgTestServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "factory-pg-"));
   const asRoot = process.getuid?.() === 0;
-  const uid = asRoot ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()) : undefined;
-  const gid = asRoot ? Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()) : undefined;
+  const uid = asRoot
+    ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim())
+    : undefined;
+  const gid = asRoot
+    ? Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim())
+    : undefined;
   if (uid !== undefined && gid !== undefined) chownSync(dir, uid, gid);
   const run = (bin: string, args: string[]) => {
     const cmd = asRoot ? ["runuser", "-u", "postgres", "--", pgBin(bin), ...args] : [pgBin(bin), ...args];
@@ -59,7 +65,17 @@ export async function startPgServer(): Promise<PgTestServer> {
     if (r.status !== 0) throw new Error(`${bin} failed: ${r.stderr || r.stdout}`);
   };
   const data = path.join(dir, "data");
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  run("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "-E",
+    "UTF8",
+    "--locale=C.UTF-8",
+    "--no-sync",
+  ]);
   let port = 0;
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
