@@ -74,7 +74,7 @@ export function resolveOptions(
     baudRate,
     fallbackBaudRates: (fb as number[]).filter((b) => b < baudRate),
     reset: reset as ResolvedOptions["reset"],
-    resetTiming: { holdMs: rt.holdMs ?? 100, strapMs: rt.strapMs ?? 50 },
+    resetTiming: { holdMs: rt.holdMs ?? 100, strapMs: rt.strapMs ?? 50, bootMs: rt.bootMs ?? 10 },
     connectAttempts: num("connectAttempts", 4, 1, 20),
     baudSettleMs: num("baudSettleMs", 10, 0, 1000),
     skipUnchanged: skip,

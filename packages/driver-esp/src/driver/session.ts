@@ -115,15 +115,17 @@ export class EspSession implements BoardSession {
       // Alternate short and long strap times, as boards with slow EN capacitors need the latter.
       const timing =
         attempt % 2 === 0 ? this.opts.resetTiming : { ...this.opts.resetTiming, strapMs: this.opts.resetTiming.strapMs + 500 };
-      await resetToBootloader(this.link, this.strategy, timing, signal);
       try {
-        if (await loader.sync(5, signal)) {
+        const synced = await resetToBootloader(this.link, this.strategy, timing, signal, () => loader.sync(5, signal));
+        if (synced) {
           await loader.detect(signal);
           this.state = "loader";
           return;
         }
       } catch (error) {
-        if (isFactoryError(error, [ErrorCodes.PORT_DISCONNECTED, ErrorCodes.ABORTED])) throw error;
+        if (isFactoryError(error, [ErrorCodes.PORT_DISCONNECTED, ErrorCodes.ABORTED, ErrorCodes.NOT_SUPPORTED])) {
+          throw error;
+        }
         if (isFactoryError(error, EspErrorCodes.ESP_UNKNOWN_CHIP)) throw error;
         lastError = error;
       }
@@ -238,7 +240,8 @@ export class EspSession implements BoardSession {
         if (this.opts.skipUnchanged && !plan.eraseAll) {
           const actual = await this.md5WithRecovery(p, signal);
           if (actual === p.md5) {
-            options.onProgress?.({ region: region.name, phase: "skip", bytesDone: p.padded.length, bytesTotal: p.padded.length });
+            const n = region.data.length;
+            options.onProgress?.({ region: region.name, phase: "skip", bytesDone: n, bytesTotal: n });
             results.push({ name: region.name, offset: region.offset, size: region.data.length, skipped: true, durationMs: performance.now() - t0 });
             continue;
           }
@@ -307,11 +310,12 @@ export class EspSession implements BoardSession {
     for (let seq = 0; seq < blocks; seq++) {
       const block = deflated.subarray(seq * FLASH_WRITE_SIZE, (seq + 1) * FLASH_WRITE_SIZE);
       await this.loader.flashDeflData(seq, block, blockTimeout, signal);
+      const total = region.data.length;
       options.onProgress?.({
         region: region.name,
         phase: "write",
-        bytesDone: Math.min(padded.length, Math.round((padded.length * (seq + 1)) / blocks)),
-        bytesTotal: padded.length,
+        bytesDone: seq + 1 === blocks ? total : Math.min(total, Math.round((total * (seq + 1)) / blocks)),
+        bytesTotal: total,
         wireBytes: Math.min(deflated.length, (seq + 1) * FLASH_WRITE_SIZE),
       });
     }
@@ -326,7 +330,8 @@ export class EspSession implements BoardSession {
       for (const p of regions) {
         const actual = await this.md5WithRecovery(p, options.signal);
         out.push({ name: p.region.name, ok: actual === p.md5, expected: p.md5, actual });
-        options.onProgress?.({ region: p.region.name, phase: "verify", bytesDone: p.padded.length, bytesTotal: p.padded.length });
+        const n = p.region.data.length;
+        options.onProgress?.({ region: p.region.name, phase: "verify", bytesDone: n, bytesTotal: n });
       }
       return { ok: out.every((r) => r.ok), regions: out };
     });

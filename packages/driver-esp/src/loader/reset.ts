@@ -14,25 +14,38 @@ export interface ResetTiming {
   holdMs: number;
   /** How long IO0 stays low after EN is released. */
   strapMs: number;
+  /** After EN is released, how long the ROM needs before it listens (SYNC may start then). */
+  bootMs: number;
 }
 
-export const DEFAULT_RESET_TIMING: ResetTiming = { holdMs: 100, strapMs: 50 };
+export const DEFAULT_RESET_TIMING: ResetTiming = { holdMs: 100, strapMs: 50, bootMs: 10 };
 
-/** Resets into the ROM download mode. */
-export async function resetToBootloader(
+/**
+ * Resets into the ROM download mode, then runs `talk` (the SYNC attempts). With the classic
+ * circuit, `talk` starts `bootMs` after EN is released, while IO0 is still held low for the rest
+ * of `strapMs`: the strap is sampled at boot, so the host need not wait for IO0 to be released
+ * before it syncs. That saves most of the strap time on every connect.
+ */
+export async function resetToBootloader<T>(
   link: SerialLink,
   strategy: ResetStrategy,
   timing: ResetTiming,
-  signal?: AbortSignal,
-): Promise<void> {
-  if (strategy === "none") return;
+  signal: AbortSignal | undefined,
+  talk: () => Promise<T>,
+): Promise<T> {
+  if (strategy === "none") return talk();
   if (strategy === "classic") {
     await link.setSignals({ dtr: false, rts: true }); // EN low
     await sleep(timing.holdMs, signal);
     await link.setSignals({ dtr: true, rts: false }); // EN released, IO0 low
-    await sleep(timing.strapMs, signal);
-    await link.setSignals({ dtr: false, rts: false }); // IO0 released
-    return;
+    const strap = sleep(timing.strapMs, signal).then(() => link.setSignals({ dtr: false, rts: false }));
+    strap.catch(() => {});
+    try {
+      await sleep(Math.min(timing.bootMs, timing.strapMs), signal);
+      return await talk();
+    } finally {
+      await strap.catch(() => {});
+    }
   }
   await link.setSignals({ dtr: false, rts: false });
   await sleep(timing.holdMs, signal);
@@ -42,6 +55,8 @@ export async function resetToBootloader(
   await link.setSignals({ dtr: false, rts: true });
   await sleep(timing.holdMs, signal);
   await link.setSignals({ dtr: false, rts: false });
+  await sleep(timing.bootMs, signal);
+  return talk();
 }
 
 /** Resets into the application (EN pulse with IO0 high). */

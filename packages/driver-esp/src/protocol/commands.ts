@@ -63,7 +63,8 @@ export const CHECKSUM_SEED = 0xef;
 /** XOR checksum of `_DATA` payloads, seeded with 0xEF. */
 export function checksum(data: Uint8Array, seed = CHECKSUM_SEED): number {
   let c = seed;
-  for (const b of data) c ^= b;
+  const n = data.length;
+  for (let i = 0; i < n; i++) c ^= data[i] as number;
   return c;
 }
 

@@ -7,21 +7,30 @@ export const SLIP_ESC_ESC = 0xdd;
 
 /** Encodes one frame: a leading and a trailing 0xC0 with the payload escaped. */
 export function slipEncode(payload: Uint8Array): Uint8Array {
+  const n = payload.length;
   let extra = 0;
-  for (const b of payload) if (b === SLIP_END || b === SLIP_ESC) extra++;
-  const out = new Uint8Array(payload.length + extra + 2);
-  let j = 0;
-  out[j++] = SLIP_END;
-  for (const b of payload) {
-    if (b === SLIP_END) {
-      out[j++] = SLIP_ESC;
-      out[j++] = SLIP_ESC_END;
-    } else if (b === SLIP_ESC) {
-      out[j++] = SLIP_ESC;
-      out[j++] = SLIP_ESC_ESC;
-    } else out[j++] = b;
+  for (let i = 0; i < n; i++) {
+    const b = payload[i] as number;
+    if (b === SLIP_END || b === SLIP_ESC) extra++;
   }
-  out[j++] = SLIP_END;
+  const out = new Uint8Array(n + extra + 2);
+  out[0] = SLIP_END;
+  if (extra === 0) {
+    out.set(payload, 1);
+  } else {
+    let j = 1;
+    for (let i = 0; i < n; i++) {
+      const b = payload[i] as number;
+      if (b === SLIP_END) {
+        out[j++] = SLIP_ESC;
+        out[j++] = SLIP_ESC_END;
+      } else if (b === SLIP_ESC) {
+        out[j++] = SLIP_ESC;
+        out[j++] = SLIP_ESC_ESC;
+      } else out[j++] = b;
+    }
+  }
+  out[out.length - 1] = SLIP_END;
   return out;
 }
 
@@ -44,13 +53,12 @@ export class SlipDecoder {
   private inFrame = false;
   private escaped = false;
   private dropping = false;
-  private noiseBytes: number[] = [];
 
   constructor(
     private readonly events: SlipDecoderEvents,
     private readonly maxFrame = 0x4000 + 0x400,
   ) {
-    this.buf = new Uint8Array(Math.min(maxFrame, 4096));
+    this.buf = new Uint8Array(maxFrame);
   }
 
   /** Forgets a partial frame (after a reset or a baud change). */
@@ -59,21 +67,25 @@ export class SlipDecoder {
     this.inFrame = false;
     this.escaped = false;
     this.dropping = false;
-    this.noiseBytes = [];
   }
 
   push(chunk: Uint8Array): void {
-    for (const b of chunk) {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
       if (!this.inFrame) {
-        if (b === SLIP_END) {
-          this.flushNoise();
-          this.inFrame = true;
-          this.len = 0;
-          this.escaped = false;
-          this.dropping = false;
-        } else this.noiseBytes.push(b);
+        const start = chunk.indexOf(SLIP_END, i);
+        const stop = start === -1 ? n : start;
+        if (stop > i) this.events.noise?.(chunk.subarray(i, stop));
+        if (start === -1) return;
+        this.inFrame = true;
+        this.len = 0;
+        this.escaped = false;
+        this.dropping = false;
+        i = start + 1;
         continue;
       }
+      const b = chunk[i++] as number;
       if (b === SLIP_END) {
         // An empty frame (C0 C0) means the C0 was an opener after all: stay in frame, which also
         // resynchronises a reader that started in the middle of a frame.
@@ -105,20 +117,7 @@ export class SlipDecoder {
         this.dropping = true;
         continue;
       }
-      if (this.len >= this.buf.length) {
-        const bigger = new Uint8Array(Math.min(this.maxFrame, this.buf.length * 2));
-        bigger.set(this.buf);
-        this.buf = bigger;
-      }
       this.buf[this.len++] = v;
     }
-    this.flushNoise();
-  }
-
-  private flushNoise(): void {
-    if (this.noiseBytes.length === 0) return;
-    const bytes = Uint8Array.from(this.noiseBytes);
-    this.noiseBytes = [];
-    this.events.noise?.(bytes);
   }
 }

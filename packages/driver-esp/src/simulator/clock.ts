@@ -7,8 +7,11 @@ export interface SimClock {
   readonly mode: "real" | "instant";
   /** Milliseconds on a monotonic clock (always 0 in instant mode). */
   now(): number;
-  /** Runs `fn` at `timeMs` (clock time), or as soon as possible if that is past. */
-  at(timeMs: number, fn: () => void): void;
+  /**
+   * Runs `fn` at `timeMs` (clock time), or as soon as possible if that is past. `fn` receives the
+   * scheduled time, so a callback that fires late can still act "on time" on the simulated wire.
+   */
+  at(timeMs: number, fn: (scheduled: number) => void): void;
 }
 
 export const realClock: SimClock = {
@@ -16,16 +19,16 @@ export const realClock: SimClock = {
   now: () => performance.now(),
   at: (timeMs, fn) => {
     const delay = timeMs - performance.now();
-    if (delay <= 0.05) setImmediate(fn);
-    else setTimeout(fn, delay);
+    if (delay <= 0.05) setImmediate(() => fn(timeMs));
+    else setTimeout(() => fn(timeMs), delay);
   },
 };
 
 export const instantClock: SimClock = {
   mode: "instant",
   now: () => 0,
-  at: (_timeMs, fn) => {
-    setImmediate(fn);
+  at: (timeMs, fn) => {
+    setImmediate(() => fn(timeMs));
   },
 };
 

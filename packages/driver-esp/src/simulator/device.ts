@@ -43,7 +43,12 @@ export interface SimStats {
 const ROM_BANNER_ESP32 =
   "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
 const ROM_BANNER_ESP8266 = "\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n\r\n";
-const MAX_PENDING_FRAMES = 4;
+/**
+ * The stub receives into two frame buffers: one frame may wait while another is processed (the
+ * stub acknowledges a data block on receipt and writes it while the next one arrives). A third
+ * frame overruns. The ROM handles one command at a time the same way.
+ */
+const MAX_WAITING_FRAMES = 1;
 
 /**
  * A simulated ESP chip: ROM serial loader, flasher stub, SPI flash and a scripted application
@@ -78,7 +83,10 @@ export class EspSimulator {
   readonly regs: SimRegisters;
   readFlash: { offset: number; length: number; sent: number; acked: number; packet: number; maxUnacked: number } | undefined;
   busyUntil = 0;
+  /** When the SPI flash chip finishes its current erase or program (stub: erase runs ahead). */
+  flashFree = 0;
 
+  private eventTime: number | undefined;
   private output: SimOutput | undefined;
   private epoch = 0;
   private queue: Uint8Array[] = [];
@@ -197,24 +205,50 @@ export class EspSimulator {
     this.send(slipEncode(encodeResponse(op, value, body)));
   }
 
+  /**
+   * The chip's notion of now: inside a scheduled event, the time the event was due (the host's
+   * event loop may run it late; the chip's wire timing must not drift because of that).
+   */
+  now(): number {
+    return this.eventTime ?? this.clock.now();
+  }
+
   /** Runs `fn` at clock time `t` unless the chip was reset in between. */
   at(t: number, fn: () => void): void {
     const epoch = this.epoch;
-    this.clock.at(t, () => {
-      if (epoch === this.epoch) fn();
+    this.clock.at(t, (scheduled) => {
+      if (epoch !== this.epoch) return;
+      const outer = this.eventTime;
+      this.eventTime = Math.max(scheduled, outer ?? 0);
+      try {
+        fn();
+      } finally {
+        this.eventTime = outer;
+      }
     });
+  }
+
+  /** Delivers `bytes` that finished arriving at `scheduled` (see {@link now}). */
+  receiveAt(scheduled: number, bytes: Uint8Array): void {
+    const outer = this.eventTime;
+    this.eventTime = scheduled;
+    try {
+      this.receive(bytes);
+    } finally {
+      this.eventTime = outer;
+    }
   }
 
   /** Marks the chip busy (flash work) for `ms` from the later of now and the current busy end. */
   busy(ms: number): number {
     if (this.clock.mode === "instant") return 0;
-    this.busyUntil = Math.max(this.busyUntil, this.clock.now()) + ms;
+    this.busyUntil = Math.max(this.busyUntil, this.now()) + ms;
     return this.busyUntil;
   }
 
   /** The running stub greets the host after MEM_END. */
   startStub(): void {
-    this.at(this.clock.now() + 1, () => {
+    this.at(this.now() + 1, () => {
       this.mode = "stub";
       this.spiAttached = true;
       this.send(slipEncode(OHAI));
@@ -259,8 +293,9 @@ export class EspSimulator {
     this.spiAttached = false;
     this.uartBaud = 115200;
     this.busyUntil = 0;
+    this.flashFree = 0;
     if (!this.connected) return;
-    this.at(this.clock.now() + 2, () => {
+    this.at(this.now() + 2, () => {
       if (target === "rom") {
         this.mode = "rom";
         if (this.faults.noSync) {
@@ -277,7 +312,8 @@ export class EspSimulator {
   }
 
   private enqueue(frame: Uint8Array): void {
-    if (this.queue.length >= MAX_PENDING_FRAMES) {
+    const busy = this.processing || this.now() < this.busyUntil;
+    if (this.queue.length >= (busy ? MAX_WAITING_FRAMES : MAX_WAITING_FRAMES + 1)) {
       this.stats.droppedFrames++;
       return;
     }
@@ -288,7 +324,7 @@ export class EspSimulator {
   private pump(): void {
     if (this.processing || this.queue.length === 0) return;
     this.processing = true;
-    this.at(Math.max(this.clock.now(), this.busyUntil), () => {
+    this.at(Math.max(this.now(), this.busyUntil), () => {
       this.processing = false;
       const frame = this.queue.shift();
       if (frame) this.handleFrame(frame);

@@ -91,7 +91,8 @@ export class SimFlash {
   /** Programs `data` at `offset` (NOR semantics: AND); returns the time it takes. */
   program(offset: number, data: Uint8Array): number {
     const end = Math.min(this.size, offset + data.length);
-    for (let i = offset; i < end; i++) this.bytes[i] = (this.bytes[i] ?? 0xff) & (data[i - offset] ?? 0xff);
+    const bytes = this.bytes;
+    for (let i = offset; i < end; i++) bytes[i] = (bytes[i] as number) & (data[i - offset] as number);
     this.programmed += end - offset;
     return (Math.ceil((end - offset) / PAGE) || 0) * this.timing.pageProgramMs;
   }

@@ -111,7 +111,7 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       sim.flashOp = undefined;
       const reboot = d.length >= 4 && readU32(d, 0) === 0;
       sim.reply(cmd.op, 0);
-      if (reboot) sim.at(sim.clock.now() + 1, () => sim.runApp());
+      if (reboot) sim.at(sim.now() + 1, () => sim.runApp());
       return;
     }
     case Op.SPI_FLASH_MD5: {
@@ -162,7 +162,7 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
     }
     case Op.RUN_USER_CODE:
       if (!stub) return invalid();
-      sim.at(sim.clock.now() + 1, () => sim.runApp());
+      sim.at(sim.now() + 1, () => sim.runApp());
       return;
     default:
       return invalid();
@@ -239,11 +239,12 @@ function flashData(sim: EspSimulator, cmd: DecodedCommand): void {
   }
   if (stub) {
     // Acknowledge on receipt, then write while the host sends the next block.
-    creditIdleErase(sim, op);
+    eraseAheadUntil(sim, op, sim.now());
     sim.reply(cmd.op, 0);
-    const { ms, error } = writeBlock(sim, op, block);
+    const { error } = writeBlock(sim, op, block);
     if (error !== undefined) sim.pendingError = error;
-    sim.busy(ms);
+    // The CPU stays busy until the flash chip has taken the last page of this block.
+    if (sim.clock.mode === "real") sim.busyUntil = Math.max(sim.busyUntil, sim.flashFree);
     return;
   }
   const { ms, error } = writeBlock(sim, op, block);
@@ -251,19 +252,20 @@ function flashData(sim: EspSimulator, cmd: DecodedCommand): void {
   sim.at(t, () => sim.reply(cmd.op, 0, undefined, error ?? 0));
 }
 
-/** Erases ahead with the time the chip sat idle waiting for this block (what the stub does). */
-function creditIdleErase(sim: EspSimulator, op: FlashOp): void {
-  let credit = sim.clock.now() - sim.busyUntil;
-  if (sim.clock.mode === "instant") credit = 0;
-  while (op.eraseCursor < op.eraseEnd && credit > 0) {
+/**
+ * While it waits for data the stub keeps the flash chip erasing ahead of the write position
+ * (64 KiB blocks where aligned, else sectors); an erase runs inside the flash chip, so it
+ * overlaps with the UART. Issues every erase that would have started before `until`.
+ */
+function eraseAheadUntil(sim: EspSimulator, op: FlashOp, until: number): void {
+  if (sim.clock.mode !== "real") return;
+  let issue = Math.max(sim.flashFree, sim.busyUntil);
+  while (op.eraseCursor < op.eraseEnd && issue < until) {
     const start = op.eraseCursor;
     const n = start % BLOCK === 0 && op.eraseEnd - start >= BLOCK ? BLOCK : SECTOR;
-    const cost = sim.flash.eraseCost(start, n);
-    if (cost > credit) break;
-    sim.flash.erase(start, n);
+    sim.flashFree = issue + sim.flash.erase(start, n);
     op.eraseCursor += n;
-    credit -= cost;
-    sim.busyUntil += cost;
+    issue = sim.flashFree;
   }
 }
 
@@ -284,12 +286,19 @@ function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: nu
     }
     const at = op.offset + op.written;
     const need = at + chunk.length;
-    if (op.eraseCursor < need) {
-      const end = Math.min(op.eraseEnd, Math.ceil(need / SECTOR) * SECTOR);
-      ms += sim.flash.erase(op.eraseCursor, end - op.eraseCursor);
-      op.eraseCursor = end;
+    // Erase what this chunk needs that the idle-time erase did not reach, in 64 KiB blocks where
+    // aligned and in 4 KiB sectors otherwise (as the stub does).
+    while (op.eraseCursor < need && op.eraseCursor < op.eraseEnd) {
+      const start = op.eraseCursor;
+      const n = start % BLOCK === 0 && op.eraseEnd - start >= BLOCK ? BLOCK : SECTOR;
+      const cost = sim.flash.erase(start, n);
+      ms += cost;
+      sim.flashFree = Math.max(sim.flashFree, sim.now()) + cost;
+      op.eraseCursor += n;
     }
-    ms += sim.flash.program(at, chunk);
+    const cost = sim.flash.program(at, chunk);
+    ms += cost;
+    sim.flashFree = Math.max(sim.flashFree, sim.now()) + cost;
     const stuck = sim.faults.stuckBitAt;
     if (stuck !== undefined && stuck >= at && stuck < need) sim.flash.bytes[stuck] = (sim.flash.bytes[stuck] ?? 0) | 1;
     op.written += chunk.length;

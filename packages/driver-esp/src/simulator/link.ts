@@ -39,17 +39,17 @@ export class SimLink implements SimOutput {
     const start = Math.max(clock.now(), this.txFree);
     this.txFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
     const copy = Uint8Array.from(bytes);
-    clock.at(this.txFree, () => {
+    clock.at(this.txFree, (due) => {
       if (this.closed || !sim.connected) return;
       let data = this.impair(copy, baud, sim.uartBaud);
       const limit = sim.faults.disconnectAtByte;
       if (limit !== undefined && sim.stats.bytesFromHost + data.length >= limit) {
         data = data.subarray(0, Math.max(0, limit - sim.stats.bytesFromHost));
-        sim.receive(data);
+        sim.receiveAt(due, data);
         sim.unplug();
         return;
       }
-      sim.receive(data);
+      sim.receiveAt(due, data);
     });
     return this.txFree;
   }
@@ -62,7 +62,7 @@ export class SimLink implements SimOutput {
   deviceWrite(bytes: Uint8Array, baud: number): void {
     if (this.closed) return;
     const clock = this.sim.clock;
-    const start = Math.max(clock.now(), this.rxFree);
+    const start = Math.max(this.sim.now(), this.rxFree);
     this.rxFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
     const copy = Uint8Array.from(bytes);
     clock.at(this.rxFree, () => {
