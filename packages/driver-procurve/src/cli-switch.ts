@@ -56,7 +56,10 @@ export class CliSwitch implements SwitchDriver {
     const banner = this.cli.banner;
     const model = /ProCurve\s+(J\w+\s+Switch\s+[\w-]+)/i.exec(banner)?.[1];
     const firmware = /(?:Software revision|revision)\s+([A-Z]{1,2}\.\d{2}\.\d{2})/i.exec(banner)?.[1];
-    const line = banner.split("\n").find((l) => /ProCurve|HP|Aruba/i.test(l))?.trim();
+    const line = banner
+      .split("\n")
+      .find((l) => /ProCurve|HP|Aruba/i.test(l))
+      ?.trim();
     return {
       sysDescr: line || this.cli.hostname || "ProCurve (CLI)",
       ...(model ? { model } : {}),
@@ -84,7 +87,9 @@ export class CliSwitch implements SwitchDriver {
   async macsOnPort(port: string, options: SignalOptions = {}): Promise<FdbEntry[]> {
     this.enter(options);
     if (typeof port !== "string" || !/^[\w/-]{1,16}$/.test(port)) {
-      throw procurveError(ErrorCodes.PORT_NOT_FOUND, `"${String(port)}" is not a port name`, { details: { port } });
+      throw procurveError(ErrorCodes.PORT_NOT_FOUND, `"${String(port)}" is not a port name`, {
+        details: { port },
+      });
     }
     const ports = await this.listPorts(options);
     if (!ports.some((p) => p.name === port)) {
@@ -113,7 +118,9 @@ export class CliSwitch implements SwitchDriver {
   watch(options: WatchOptions = {}): AsyncIterable<SwitchEvent> {
     const own = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
-    const timing = options.pollIntervalMs ? { ...this.timing, pollIntervalMs: options.pollIntervalMs } : this.timing;
+    const timing = options.pollIntervalMs
+      ? { ...this.timing, pollIntervalMs: options.pollIntervalMs }
+      : this.timing;
     const source = {
       ports: (s: AbortSignal) => this.listPorts({ signal: s }),
       readFdb: async (s: AbortSignal) => parseMacTable(await this.cli.run("show mac-address", { signal: s })),

@@ -2,12 +2,16 @@ import { describeSwitchDriverConformance, requirePeer } from "@factory/core/test
 import { describe } from "vitest";
 import { createProcurveSwitch } from "./driver";
 import { live } from "./test-support/datasets";
-import { freeUdpPort, SNMPSIM_PEER, sendLinkTrap, startSnmpsim } from "./test-support/snmpsim";
 import { qBridgeFdbRows, type Row, switchRows, toSnmprec } from "./test-support/snmprec";
+import { freeUdpPort, SNMPSIM_PEER, sendLinkTrap, startSnmpsim } from "./test-support/snmpsim";
 
 const hasSim = requirePeer(SNMPSIM_PEER);
 const FDB_ID = 2; // VLAN 100
-const ifOperRow = (ifIndex: number, up: boolean): Row => [`1.3.6.1.2.1.2.2.1.8.${ifIndex}`, "2", up ? "1" : "2"];
+const ifOperRow = (ifIndex: number, up: boolean): Row => [
+  `1.3.6.1.2.1.2.2.1.8.${ifIndex}`,
+  "2",
+  up ? "1" : "2",
+];
 const macOid = (mac: string): string =>
   mac
     .split(":")
@@ -22,7 +26,10 @@ describe.runIf(hasSim)("procurve over SNMP (snmpsimd, link traps from snmptrap)"
         const sw = live();
         const sim = await startSnmpsim(
           { live: toSnmprec(switchRows(sw)) },
-          { fdb: qBridgeFdbRows(sw.fdb), ifoper: sw.interfaces.map((i) => ifOperRow(i.ifIndex, i.oper === 1)) },
+          {
+            fdb: qBridgeFdbRows(sw.fdb),
+            ifoper: sw.interfaces.map((i) => ifOperRow(i.ifIndex, i.oper === 1)),
+          },
         );
         const trapPort = await freeUdpPort();
         const driver = createProcurveSwitch({
@@ -35,7 +42,13 @@ describe.runIf(hasSim)("procurve over SNMP (snmpsimd, link traps from snmptrap)"
           qBridgeFdbRows([{ mac, bridgePort: port, fdbId: FDB_ID }]);
         const link = async (port: string, up: boolean): Promise<void> => {
           sim.update("ifoper", [ifOperRow(Number(port), up)]);
-          sendLinkTrap({ port: trapPort, community: "live", kind: up ? "link-up" : "link-down", ifIndex: Number(port), version: trapVersion });
+          sendLinkTrap({
+            port: trapPort,
+            community: "live",
+            kind: up ? "link-up" : "link-down",
+            ifIndex: Number(port),
+            version: trapVersion,
+          });
         };
         return {
           driver,

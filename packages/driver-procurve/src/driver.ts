@@ -7,7 +7,9 @@ import { SnmpSwitch, type SnmpSwitchOptions } from "./snmp-switch";
 /** Options of the `procurve` switch driver, as written in config. */
 export type ProcurveOptions =
   | ({ mode?: "snmp"; host: string; snmp?: Omit<SnmpOptions, "host"> } & Omit<SnmpSwitchOptions, "snmp">)
-  | ({ mode: "cli"; host: string } & Omit<CliSwitchOptions, "ssh"> & { ssh: Omit<CliSwitchOptions["ssh"], "host"> });
+  | ({ mode: "cli"; host: string } & Omit<CliSwitchOptions, "ssh"> & {
+        ssh: Omit<CliSwitchOptions["ssh"], "host">;
+      });
 
 /**
  * Creates a ProCurve switch driver: SNMP (default) or, for switches with SNMP disabled, the SSH CLI.
@@ -23,7 +25,10 @@ export type ProcurveOptions =
  */
 export function createProcurveSwitch(options: ProcurveOptions, logger: Logger = noopLogger): SwitchDriver {
   if (typeof options !== "object" || options === null) {
-    throw procurveError(ErrorCodes.CONFIG_INVALID, "The procurve driver needs options ({ host, snmp | ssh })");
+    throw procurveError(
+      ErrorCodes.CONFIG_INVALID,
+      "The procurve driver needs options ({ host, snmp | ssh })",
+    );
   }
   if (typeof options.host !== "string" || options.host.trim() === "") {
     throw procurveError(ErrorCodes.CONFIG_INVALID, "The procurve driver needs the switch address (host)");

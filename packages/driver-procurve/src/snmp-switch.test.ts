@@ -3,9 +3,23 @@ import { requirePeer } from "@factory/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcurveSwitch } from "./driver";
 import type { SnmpSwitch } from "./snmp-switch";
-import { big48, MAC, malformed, noBridge, procurve2810Bridge, procurve2810QBridge } from "./test-support/datasets";
-import { freeUdpPort, SNMPSIM_PEER, type SimAgent, sendLinkTrap, startSnmpsim, V3 } from "./test-support/snmpsim";
+import {
+  big48,
+  MAC,
+  malformed,
+  noBridge,
+  procurve2810Bridge,
+  procurve2810QBridge,
+} from "./test-support/datasets";
 import { switchRows, toSnmprec } from "./test-support/snmprec";
+import {
+  freeUdpPort,
+  type SimAgent,
+  SNMPSIM_PEER,
+  sendLinkTrap,
+  startSnmpsim,
+  V3,
+} from "./test-support/snmpsim";
 
 const hasSim = requirePeer(SNMPSIM_PEER);
 
@@ -58,7 +72,11 @@ describe.runIf(hasSim)("SnmpSwitch against snmpsimd", () => {
     expect(names).toContain("21");
     expect(names).toContain("Trk1");
     expect(names).not.toContain("DEFAULT_VLAN");
-    expect(ports.find((p) => p.name === "21")).toMatchObject({ alias: "labeling", operStatus: "up", uplink: false });
+    expect(ports.find((p) => p.name === "21")).toMatchObject({
+      alias: "labeling",
+      operStatus: "up",
+      uplink: false,
+    });
     expect(ports.find((p) => p.name === "1")).toMatchObject({ operStatus: "down" });
     expect(ports.find((p) => p.name === "Trk1")?.uplink).toBe(true);
     expect(ports.find((p) => p.name === "22")?.uplink).toBe(true); // configured
@@ -184,7 +202,9 @@ describe.runIf(hasSim)("SnmpSwitch against snmpsimd", () => {
 
   it("reports traps from unknown sources or with a wrong community as health, and keeps watching", async () => {
     const trapPort = await freeUdpPort();
-    const sw = open("qbridge", { traps: { port: trapPort, address: "127.0.0.1", allowedSources: ["127.0.0.1"] } });
+    const sw = open("qbridge", {
+      traps: { port: trapPort, address: "127.0.0.1", allowedSources: ["127.0.0.1"] },
+    });
     const controller = new AbortController();
     const events: SwitchEvent[] = [];
     const done = (async () => {
@@ -203,7 +223,9 @@ describe.runIf(hasSim)("SnmpSwitch against snmpsimd", () => {
     expect(events.at(-1)).toMatchObject({ type: "link-up", port: "21" });
     await sw.close();
 
-    const strict = open("qbridge", { traps: { port: trapPort, address: "127.0.0.1", allowedSources: ["10.9.9.9"] } });
+    const strict = open("qbridge", {
+      traps: { port: trapPort, address: "127.0.0.1", allowedSources: ["10.9.9.9"] },
+    });
     const c2 = new AbortController();
     const seen: SwitchEvent[] = [];
     const d2 = (async () => {

@@ -19,7 +19,7 @@ import { PKG, procurveError } from "./errors";
 import { HP_MODELS, Oid } from "./oids";
 import { readArp } from "./snmp/arp";
 import { type NetSnmpSession, SnmpClient, type SnmpOptions } from "./snmp/client";
-import { type FdbSource, readFdb, readVlanMap } from "./snmp/fdb";
+import { type FdbSource, readFdb, readVlanMap, type StatusCache } from "./snmp/fdb";
 import { type PortMap, readOperStatus, readPortMap } from "./snmp/port-map";
 import { TrapListener, type TrapListenerOptions } from "./snmp/trap-listener";
 import { DEFAULT_TIMING, type WatchSource, type WatchTiming, watchSwitch } from "./watch/watcher";
@@ -44,6 +44,11 @@ export interface SnmpSwitchOptions {
   timing?: Partial<WatchTiming>;
   /** How long the port map (names, bridge ports, VLANs) is reused, ms (60000). */
   portCacheMs?: number;
+  /**
+   * How long the FDB status column (learned / self / mgmt) is reused between reads, ms (60000);
+   * 0 reads it every time.
+   */
+  fdbStatusMaxAgeMs?: number;
   /** An SNMP session to use instead of opening one (its credentials are the caller's). */
   session?: NetSnmpSession;
 }
@@ -59,6 +64,7 @@ export class SnmpSwitch implements SwitchDriver {
   private readonly uplinks: ReadonlySet<string>;
   private map: { at: number; ports: PortMap; vlans: Map<number, number> } | undefined;
   private source: FdbSource | undefined;
+  private readonly statusCache: StatusCache;
   private listener: TrapListener | undefined;
   private readonly ownsListener: boolean;
   private readonly timing: WatchTiming;
@@ -71,9 +77,11 @@ export class SnmpSwitch implements SwitchDriver {
   ) {
     this.client = new SnmpClient(options.snmp, logger, options.session);
     this.uplinks = new Set(options.uplinks ?? []);
+    this.statusCache = { maxAgeMs: options.fdbStatusMaxAgeMs ?? 60_000 };
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     for (const [k, v] of Object.entries(this.timing)) {
-      if (typeof v !== "number" || !(v > 0)) throw procurveError(ErrorCodes.INVALID_ARGUMENT, `timing.${k} must be > 0`);
+      if (typeof v !== "number" || !(v > 0))
+        throw procurveError(ErrorCodes.INVALID_ARGUMENT, `timing.${k} must be > 0`);
     }
     const t = options.traps;
     if (t) {
@@ -97,7 +105,10 @@ export class SnmpSwitch implements SwitchDriver {
     const got = await this.client.get([Oid.sysDescr, Oid.sysObjectID, Oid.sysName], options);
     const descr = got.get(Oid.sysDescr);
     if (descr === undefined) {
-      throw procurveError(ErrorCodes.SWITCH_UNSUPPORTED, `${this.client.target} has no sysDescr: not a managed switch`);
+      throw procurveError(
+        ErrorCodes.SWITCH_UNSUPPORTED,
+        `${this.client.target} has no sysDescr: not a managed switch`,
+      );
     }
     const sysDescr = Buffer.isBuffer(descr) ? descr.toString("utf8") : String(descr);
     const oid = got.get(Oid.sysObjectID);
@@ -123,7 +134,7 @@ export class SnmpSwitch implements SwitchDriver {
   async macsOnPort(port: string, options: SignalOptions = {}): Promise<FdbEntry[]> {
     this.enter(options);
     if (typeof port !== "string" || port.length === 0) {
-      throw procurveError(ErrorCodes.INVALID_ARGUMENT, "A port name is needed (e.g. \"21\")");
+      throw procurveError(ErrorCodes.INVALID_ARGUMENT, 'A port name is needed (e.g. "21")');
     }
     let map = await this.portMap(options.signal);
     if (!map.byName.has(port)) map = await this.portMap(options.signal, true);
@@ -151,7 +162,9 @@ export class SnmpSwitch implements SwitchDriver {
   watch(options: WatchOptions = {}): AsyncIterable<SwitchEvent> {
     const own = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
-    const timing = options.pollIntervalMs ? { ...this.timing, pollIntervalMs: options.pollIntervalMs } : this.timing;
+    const timing = options.pollIntervalMs
+      ? { ...this.timing, pollIntervalMs: options.pollIntervalMs }
+      : this.timing;
     const iterable = watchSwitch(this.watchSource(), { ...options, signal }, timing, this.logger);
     const watchers = this.watchers;
     const closed = (): boolean => this.closed;
@@ -196,7 +209,7 @@ export class SnmpSwitch implements SwitchDriver {
 
   /** Learned FDB entries with front-panel names and VLAN ids, uplinks included. */
   private async fdb(signal?: AbortSignal): Promise<FdbEntry[]> {
-    const raw = await readFdb(this.client, this.source, signal);
+    const raw = await readFdb(this.client, this.source, signal, this.statusCache);
     this.source = raw.source;
     if (raw.malformed > 0) {
       this.logger.warn("skipped malformed FDB rows", { target: this.client.target, rows: raw.malformed });
@@ -220,7 +233,11 @@ export class SnmpSwitch implements SwitchDriver {
     const ttl = this.options.portCacheMs ?? 60_000;
     if (!fresh && this.map && Date.now() - this.map.at < ttl) return this.map.ports;
     const [ports, vlans] = await Promise.all([
-      readPortMap(this.client, { uplinks: this.uplinks, portNames: this.options.portNames ?? "ifName" }, signal),
+      readPortMap(
+        this.client,
+        { uplinks: this.uplinks, portNames: this.options.portNames ?? "ifName" },
+        signal,
+      ),
       readVlanMap(this.client, signal),
     ]);
     this.map = { at: Date.now(), ports, vlans };
@@ -244,7 +261,10 @@ export class SnmpSwitch implements SwitchDriver {
           onLink: (trap) => {
             const port = this.map?.ports.byIfIndex.get(trap.ifIndex);
             if (port) onLink(port.name, trap.kind === "link-up");
-            else this.logger.debug("link trap for an interface that is not a front-panel port", { ifIndex: trap.ifIndex });
+            else
+              this.logger.debug("link trap for an interface that is not a front-panel port", {
+                ifIndex: trap.ifIndex,
+              });
           },
           onRejected,
         });

@@ -13,7 +13,11 @@ export function parseMacTable(text: string, port?: string): FdbEntry[] {
   for (const line of text.split("\n")) {
     const m = MAC.exec(line);
     if (!m) continue;
-    const rest = line.slice(m.index + m[0].length).trim().split(/\s+/).filter(Boolean);
+    const rest = line
+      .slice(m.index + m[0].length)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     const mac = procurveMacToColon(m[1]!);
     if (port !== undefined) {
       const vlan = rest[0] && /^\d+$/.test(rest[0]) ? Number(rest[0]) : undefined;
@@ -51,7 +55,10 @@ export function parseInterfacesBrief(text: string): Array<Pick<SwitchPort, "name
     const bar = line.indexOf("|");
     if (bar < 0) continue;
     const left = line.slice(0, bar).trim().split(/\s+/);
-    const right = line.slice(bar + 1).trim().split(/\s+/);
+    const right = line
+      .slice(bar + 1)
+      .trim()
+      .split(/\s+/);
     const name = left[0];
     const status = right[2]?.toLowerCase();
     if (!name || name === "Port" || /^-+$/.test(name) || (status !== "up" && status !== "down")) continue;
@@ -60,11 +67,14 @@ export function parseInterfacesBrief(text: string): Array<Pick<SwitchPort, "name
   return out;
 }
 
+const ESC = String.fromCharCode(27);
+const ANSI = [
+  new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, "g"),
+  new RegExp(`${ESC}[()][A-Za-z0-9]`, "g"),
+  new RegExp(`${ESC}[=>EDM78c]`, "g"),
+];
+
 /** Removes VT100/ANSI escapes and carriage returns from CLI output. */
 export function stripAnsi(text: string): string {
-  return text
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
-    .replace(/\x1b[()][A-Za-z0-9]/g, "")
-    .replace(/\x1b[=>EDM78c]/g, "")
-    .replace(/\r/g, "");
+  return ANSI.reduce((t, re) => t.replace(re, ""), text).replace(/\r/g, "");
 }

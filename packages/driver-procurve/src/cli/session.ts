@@ -8,7 +8,7 @@ import {
   withDeadline,
 } from "@factory/core";
 import ssh2 from "ssh2";
-import { ProcurveErrorCodes, PKG, procurveError } from "../errors";
+import { PKG, ProcurveErrorCodes, procurveError } from "../errors";
 import { stripAnsi } from "./parse";
 
 export interface ProcurveCliOptions {
@@ -96,15 +96,21 @@ export class ProcurveCli {
           await this.connect({ signal });
           const text = await this.exchange(command, signal);
           if (/^\s*Invalid input:/m.test(text)) {
-            throw procurveError(ProcurveErrorCodes.CLI_ERROR, `${this.label} rejected "${command}": ${text.trim()}`, {
-              details: { command },
-            });
+            throw procurveError(
+              ProcurveErrorCodes.CLI_ERROR,
+              `${this.label} rejected "${command}": ${text.trim()}`,
+              {
+                details: { command },
+              },
+            );
           }
           return text;
         },
         PKG,
       ).catch((error: unknown) => {
-        if ((error as { code?: string }).code === ErrorCodes.TIMEOUT) this.drop(); // the shell state is unknown now
+        // Cut off mid-output: the shell's state is unknown, so the next command starts a new session.
+        const code = (error as { code?: string }).code;
+        if (code === ErrorCodes.TIMEOUT || code === ErrorCodes.ABORTED) this.drop();
         throw error;
       }),
     );
@@ -169,7 +175,9 @@ export class ProcurveCli {
         reject(
           procurveError(
             auth ? ErrorCodes.SWITCH_AUTH_FAILED : ErrorCodes.SWITCH_UNREACHABLE,
-            auth ? `${this.label} refused the SSH login for "${o.username}"` : `SSH to ${this.label} failed: ${error.message}`,
+            auth
+              ? `${this.label} refused the SSH login for "${o.username}"`
+              : `SSH to ${this.label} failed: ${error.message}`,
             { cause: error, details: { target: this.label, username: o.username }, retryable: !auth },
           ),
         );
@@ -204,14 +212,23 @@ export class ProcurveCli {
           : {}),
       });
       if (o.password !== undefined) {
-        client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) => finish(prompts.map(() => o.password!)));
+        client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) =>
+          finish(prompts.map(() => o.password!)),
+        );
       }
     });
-    client.on("error", (error) => this.logger.warn("SSH connection error", { target: this.label, error: error.message }));
-    client.on("close", () => this.drop());
+    client.on("error", (error) =>
+      this.logger.warn("SSH connection error", { target: this.label, error: error.message }),
+    );
+    client.on("close", () => {
+      if (this.client === client) this.drop();
+    });
     const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) => {
       client.shell({ term: "vt100", cols: 200, rows: 1000 }, (error, s) => {
-        if (error) reject(procurveError(ErrorCodes.SWITCH_UNREACHABLE, `${this.label} refused a shell: ${error.message}`));
+        if (error)
+          reject(
+            procurveError(ErrorCodes.SWITCH_UNREACHABLE, `${this.label} refused a shell: ${error.message}`),
+          );
         else resolve(s);
       });
     });
@@ -221,7 +238,9 @@ export class ProcurveCli {
       this.buffer += stripAnsi(chunk.toString("latin1"));
       this.onData?.();
     });
-    stream.on("close", () => this.drop());
+    stream.on("close", () => {
+      if (this.stream === stream) this.drop();
+    });
     // Banner, then "Press any key to continue" (answered with RETURN), then the prompt.
     const first = await this.waitFor((b) => ANY_KEY.test(b) || PROMPT.test(b), signal);
     let banner = first;
@@ -232,7 +251,10 @@ export class ProcurveCli {
     }
     const m = PROMPT.exec(banner);
     this.hostname = m?.[1] ?? "";
-    this.banner = banner.slice(0, m?.index ?? banner.length).replace(ANY_KEY, "").trim();
+    this.banner = banner
+      .slice(0, m?.index ?? banner.length)
+      .replace(ANY_KEY, "")
+      .trim();
     this.buffer = "";
     await this.exchange("no page", signal).catch(() => undefined);
     this.logger.debug("CLI session open", { target: this.label, prompt: this.hostname });
@@ -240,7 +262,8 @@ export class ProcurveCli {
 
   private async exchange(command: string, signal: AbortSignal): Promise<string> {
     const stream = this.stream;
-    if (!stream) throw procurveError(ErrorCodes.SWITCH_UNREACHABLE, `The SSH session to ${this.label} closed`);
+    if (!stream)
+      throw procurveError(ErrorCodes.SWITCH_UNREACHABLE, `The SSH session to ${this.label} closed`);
     this.buffer = "";
     stream.write(`${command}\r`);
     let output = "";

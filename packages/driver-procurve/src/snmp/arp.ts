@@ -8,9 +8,12 @@ import type { SnmpClient } from "./client";
  * (index ifIndex.addrType.len.addr…) when the first is empty. Invalid (2) entries are dropped.
  */
 export async function readArp(client: SnmpClient, signal?: AbortSignal): Promise<ArpEntry[]> {
-  const [phys = [], types = []] = await client.walkColumns([Oid.ipNetToMediaPhysAddress, Oid.ipNetToMediaType], {
-    signal,
-  });
+  const [phys = [], types = []] = await client.walkColumns(
+    [Oid.ipNetToMediaPhysAddress, Oid.ipNetToMediaType],
+    {
+      signal,
+    },
+  );
   const invalid = new Set(types.filter((t) => t.value === 2).map((t) => t.index.join(".")));
   const out: ArpEntry[] = [];
   for (const row of phys) {

@@ -1,4 +1,11 @@
-import { abortedError, ErrorCodes, type Logger, noopLogger, type SignalOptions, withDeadline } from "@factory/core";
+import {
+  abortedError,
+  ErrorCodes,
+  type Logger,
+  noopLogger,
+  type SignalOptions,
+  withDeadline,
+} from "@factory/core";
 import snmp from "net-snmp";
 import { PKG, procurveError } from "../errors";
 
@@ -109,41 +116,50 @@ export class SnmpClient {
    * v1). Returns the rows of each column in order; a column the agent lacks comes back empty.
    */
   async walkColumns(columns: readonly string[], options: SignalOptions = {}): Promise<ColumnRow[][]> {
-    return this.bounded(`SNMP walk of ${columns.length} column(s) on ${this.label}`, options, async (signal) => {
-      const results: ColumnRow[][] = columns.map(() => []);
-      const cursors = [...columns];
-      const active = columns.map(() => true);
-      const prefixes = columns.map((c) => `${c}.`);
-      let requests = 0;
-      while (active.some(Boolean)) {
-        if (++requests > 100_000) throw procurveError(ErrorCodes.PROTOCOL_ERROR, `${this.label} never ends its table`);
-        const idx = active.flatMap((a, i) => (a ? [i] : []));
-        const ask = idx.map((i) => cursors[i]!);
-        const rows = await this.nextRows(ask, signal);
-        idx.forEach((col, k) => {
-          const list = rows[k] ?? [];
-          if (list.length === 0) active[col] = false;
-          for (const vb of list) {
-            if (END_TYPES.has(vb.type ?? 0) || snmp.isVarbindError(vb) || !vb.oid.startsWith(prefixes[col]!)) {
-              active[col] = false;
-              break;
-            }
-            if (compareOids(vb.oid, cursors[col]!) <= 0) {
-              throw procurveError(ErrorCodes.PROTOCOL_ERROR, `${this.label} returned OIDs out of order`, {
-                details: { oid: vb.oid, after: cursors[col] },
+    return this.bounded(
+      `SNMP walk of ${columns.length} column(s) on ${this.label}`,
+      options,
+      async (signal) => {
+        const results: ColumnRow[][] = columns.map(() => []);
+        const cursors = [...columns];
+        const active = columns.map(() => true);
+        const prefixes = columns.map((c) => `${c}.`);
+        let requests = 0;
+        while (active.some(Boolean)) {
+          if (++requests > 100_000)
+            throw procurveError(ErrorCodes.PROTOCOL_ERROR, `${this.label} never ends its table`);
+          const idx = active.flatMap((a, i) => (a ? [i] : []));
+          const ask = idx.map((i) => cursors[i]!);
+          const rows = await this.nextRows(ask, signal);
+          idx.forEach((col, k) => {
+            const list = rows[k] ?? [];
+            if (list.length === 0) active[col] = false;
+            for (const vb of list) {
+              if (
+                END_TYPES.has(vb.type ?? 0) ||
+                snmp.isVarbindError(vb) ||
+                !vb.oid.startsWith(prefixes[col]!)
+              ) {
+                active[col] = false;
+                break;
+              }
+              if (compareOids(vb.oid, cursors[col]!) <= 0) {
+                throw procurveError(ErrorCodes.PROTOCOL_ERROR, `${this.label} returned OIDs out of order`, {
+                  details: { oid: vb.oid, after: cursors[col] },
+                });
+              }
+              cursors[col] = vb.oid;
+              results[col]!.push({
+                index: vb.oid.slice(prefixes[col]!.length).split(".").map(Number),
+                value: vb.value,
+                type: vb.type,
               });
             }
-            cursors[col] = vb.oid;
-            results[col]!.push({
-              index: vb.oid.slice(prefixes[col]!.length).split(".").map(Number),
-              value: vb.value,
-              type: vb.type,
-            });
-          }
-        });
-      }
-      return results;
-    });
+          });
+        }
+        return results;
+      },
+    );
   }
 
   close(): void {
@@ -209,7 +225,10 @@ export class SnmpClient {
     return session;
   }
 
-  private request<T>(signal: AbortSignal, send: (cb: (error: Error | null, result?: T) => void) => void): Promise<T> {
+  private request<T>(
+    signal: AbortSignal,
+    send: (cb: (error: Error | null, result?: T) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal.aborted) return reject(abortedError(signal, PKG));
       try {
@@ -243,16 +262,24 @@ export class SnmpClient {
       );
     }
     if (name === "RequestFailedError") {
-      return procurveError(ErrorCodes.PROTOCOL_ERROR, `${this.label} answered with an SNMP error: ${error.message}`, {
-        cause: error,
-        details: { target: this.label, status: (error as { status?: number }).status },
-      });
+      return procurveError(
+        ErrorCodes.PROTOCOL_ERROR,
+        `${this.label} answered with an SNMP error: ${error.message}`,
+        {
+          cause: error,
+          details: { target: this.label, status: (error as { status?: number }).status },
+        },
+      );
     }
     if (name === "ResponseInvalidError" || name === "RequestInvalidError") {
-      return procurveError(ErrorCodes.PROTOCOL_ERROR, `Bad SNMP message from ${this.label}: ${error.message}`, {
-        cause: error,
-        details: { target: this.label },
-      });
+      return procurveError(
+        ErrorCodes.PROTOCOL_ERROR,
+        `Bad SNMP message from ${this.label}: ${error.message}`,
+        {
+          cause: error,
+          details: { target: this.label },
+        },
+      );
     }
     return procurveError(ErrorCodes.SWITCH_UNREACHABLE, `SNMP to ${this.label} failed: ${error.message}`, {
       cause: error,
@@ -260,7 +287,11 @@ export class SnmpClient {
     });
   }
 
-  private bounded<T>(what: string, options: SignalOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private bounded<T>(
+    what: string,
+    options: SignalOptions,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     return withDeadline(what, { signal: options.signal, timeoutMs: this.operationTimeoutMs }, fn, PKG);
   }
 }

@@ -1,5 +1,4 @@
-import type { SwitchPort } from "@factory/core";
-import type { SignalOptions } from "@factory/core";
+import type { SignalOptions, SwitchPort } from "@factory/core";
 import { IfType, Oid } from "../oids";
 import type { SnmpClient } from "./client";
 
@@ -19,14 +18,24 @@ export interface PortMapOptions {
 }
 
 const PHYSICAL = new Set<number>([IfType.ethernet, IfType.fastEther, IfType.gigabit, IfType.lag]);
-const OPER: Record<number, SwitchPort["operStatus"]> = { 1: "up", 2: "down", 7: "down", 6: "down", 5: "down" };
+const OPER: Record<number, SwitchPort["operStatus"]> = {
+  1: "up",
+  2: "down",
+  7: "down",
+  6: "down",
+  5: "down",
+};
 
 /**
  * Reads bridge port → ifIndex → ifName/ifAlias, so that config can say `port: 21` the way the
  * operator reads it on the front panel. Bridge ports are not assumed to equal ifIndexes; when a
  * switch has no dot1dBasePortIfIndex table, physical interfaces are taken with bridge port = ifIndex.
  */
-export async function readPortMap(client: SnmpClient, options: PortMapOptions, signal?: SignalOptions["signal"]): Promise<PortMap> {
+export async function readPortMap(
+  client: SnmpClient,
+  options: PortMapOptions,
+  signal?: SignalOptions["signal"],
+): Promise<PortMap> {
   const so = { signal };
   const [[descr = [], type = [], oper = []], [name = [], alias = []], [base = []]] = await Promise.all([
     client.walkColumns([Oid.ifDescr, Oid.ifType, Oid.ifOperStatus], so),
@@ -36,7 +45,11 @@ export async function readPortMap(client: SnmpClient, options: PortMapOptions, s
   const text = (rows: typeof descr): Map<number, string> =>
     new Map(rows.flatMap((r) => (r.index.length === 1 ? [[r.index[0]!, valueText(r.value)] as const] : [])));
   const num = (rows: typeof descr): Map<number, number> =>
-    new Map(rows.flatMap((r) => (r.index.length === 1 && typeof r.value === "number" ? [[r.index[0]!, r.value] as const] : [])));
+    new Map(
+      rows.flatMap((r) =>
+        r.index.length === 1 && typeof r.value === "number" ? [[r.index[0]!, r.value] as const] : [],
+      ),
+    );
   const descrs = text(descr);
   const names = text(name);
   const aliases = text(alias);
@@ -82,10 +95,17 @@ export async function readPortMap(client: SnmpClient, options: PortMapOptions, s
 }
 
 /** ifOperStatus of every interface, by ifIndex. */
-export async function readOperStatus(client: SnmpClient, signal?: AbortSignal): Promise<Map<number, SwitchPort["operStatus"]>> {
+export async function readOperStatus(
+  client: SnmpClient,
+  signal?: AbortSignal,
+): Promise<Map<number, SwitchPort["operStatus"]>> {
   const [rows = []] = await client.walkColumns([Oid.ifOperStatus], { signal });
   return new Map(
-    rows.flatMap((r) => (r.index.length === 1 && typeof r.value === "number" ? [[r.index[0]!, OPER[r.value] ?? "unknown"] as const] : [])),
+    rows.flatMap((r) =>
+      r.index.length === 1 && typeof r.value === "number"
+        ? [[r.index[0]!, OPER[r.value] ?? "unknown"] as const]
+        : [],
+    ),
   );
 }
 

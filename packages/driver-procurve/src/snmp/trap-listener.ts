@@ -71,7 +71,9 @@ export class TrapListener {
       const authorizer = receiver.getAuthorizer();
       for (const c of this.options.communities) authorizer.addCommunity(c);
       this.receiver = receiver;
-      const sockets = Object.values((receiver as { listener?: { sockets?: Record<string, Socket> } }).listener?.sockets ?? {});
+      const sockets = Object.values(
+        (receiver as { listener?: { sockets?: Record<string, Socket> } }).listener?.sockets ?? {},
+      );
       if (sockets.length === 0) return resolve();
       const socket = sockets[0]!;
       socket.once("listening", () => resolve());
@@ -79,10 +81,14 @@ export class TrapListener {
         this.starting = undefined;
         this.close();
         reject(
-          procurveError(ErrorCodes.PORT_BUSY, `Cannot listen for traps on UDP ${this.port}: ${error.message}`, {
-            cause: error,
-            details: { port: this.port },
-          }),
+          procurveError(
+            ErrorCodes.PORT_BUSY,
+            `Cannot listen for traps on UDP ${this.port}: ${error.message}`,
+            {
+              cause: error,
+              details: { port: this.port },
+            },
+          ),
         );
       });
     });
@@ -105,10 +111,15 @@ export class TrapListener {
     }
   }
 
-  private onNotification(error: (Error & { rinfo?: { address: string } }) | null, n: Notification | null): void {
+  private onNotification(
+    error: (Error & { rinfo?: { address: string } }) | null,
+    n: Notification | null,
+  ): void {
     if (error) {
       if (!error.rinfo) return; // socket errors are handled in start()
-      this.reject(`Dropped a trap from ${error.rinfo.address}: ${error.message}`, { source: error.rinfo.address });
+      this.reject(`Dropped a trap from ${error.rinfo.address}: ${error.message}`, {
+        source: error.rinfo.address,
+      });
       return;
     }
     if (!n) return;
@@ -146,7 +157,9 @@ interface Notification {
 }
 
 /** linkUp/linkDown with its ifIndex; `"other"` for other traps; undefined when malformed. */
-export function parseLinkTrap(pdu: Notification["pdu"]): { kind: LinkTrap["kind"]; ifIndex: number } | "other" | undefined {
+export function parseLinkTrap(
+  pdu: Notification["pdu"],
+): { kind: LinkTrap["kind"]; ifIndex: number } | "other" | undefined {
   const varbinds = pdu.varbinds ?? [];
   let kind: LinkTrap["kind"] | undefined;
   if (pdu.type === snmp.PduType.Trap) {

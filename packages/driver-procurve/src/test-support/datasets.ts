@@ -5,7 +5,8 @@
  */
 import type { Row, SimFdbRow, SimInterface, SimSwitch } from "./snmprec";
 
-export const SYS_DESCR_2810 = "ProCurve J9021A Switch 2810-24G, revision N.11.15, ROM N.10.01 (/sw/code/build/bass(ppne_swt))";
+export const SYS_DESCR_2810 =
+  "ProCurve J9021A Switch 2810-24G, revision N.11.15, ROM N.10.01 (/sw/code/build/bass(ppne_swt))";
 export const SYS_OID_2810 = "1.3.6.1.4.1.11.2.3.7.11.63";
 
 /** The MACs the tests look for. */
@@ -89,7 +90,9 @@ export const procurve2810QBridge: SimSwitch = {
 export const procurve2810Bridge: SimSwitch = {
   ...procurve2810QBridge,
   sysName: "ProCurve-2810-bridge",
-  interfaces: procurve2810QBridge.interfaces.map((i) => (i.type === 6 ? { ...i, ifIndex: 100 + i.ifIndex } : i)),
+  interfaces: procurve2810QBridge.interfaces.map((i) =>
+    i.type === 6 ? { ...i, ifIndex: 100 + i.ifIndex } : i,
+  ),
   bridgePorts: bridgePorts2810.map(([bp, ifi]) => [bp, ifi === TRUNK_IFINDEX ? ifi : 100 + ifi]),
   fdb: fdb2810().filter((r) => r.fdbId !== 1 || r.mac !== MAC.twice),
   fdbMibs: ["bridge"],
@@ -123,14 +126,19 @@ export function big48(entries = 2000): SimSwitch {
   interfaces.push({ ifIndex: TRUNK_IFINDEX, name: "Trk1", type: 161, oper: 1 });
   const access: SimFdbRow[] = [];
   for (let n = 1; n <= 46; n++) {
-    for (let k = 0; k < 2; k++) access.push({ mac: `00:1b:00:00:${n.toString(16).padStart(2, "0")}:0${k}`, bridgePort: n, fdbId: 2 });
+    for (let k = 0; k < 2; k++)
+      access.push({ mac: `00:1b:00:00:${n.toString(16).padStart(2, "0")}:0${k}`, bridgePort: n, fdbId: 2 });
   }
   return {
-    sysDescr: "ProCurve J9022A Switch 2810-48G, revision N.11.15, ROM N.10.01 (/sw/code/build/bass(ppne_swt))",
+    sysDescr:
+      "ProCurve J9022A Switch 2810-48G, revision N.11.15, ROM N.10.01 (/sw/code/build/bass(ppne_swt))",
     sysObjectId: "1.3.6.1.4.1.11.2.3.7.11.64",
     sysName: "ProCurve-2810-48",
     interfaces,
-    bridgePorts: [...Array.from({ length: 46 }, (_, i): [number, number] => [i + 1, i + 1]), [TRUNK_IFINDEX, TRUNK_IFINDEX]],
+    bridgePorts: [
+      ...Array.from({ length: 46 }, (_, i): [number, number] => [i + 1, i + 1]),
+      [TRUNK_IFINDEX, TRUNK_IFINDEX],
+    ],
     vlans: VLANS,
     fdb: [...access, ...uplinkMacs(entries - access.length, TRUNK_IFINDEX)],
     fdbMibs: ["q-bridge"],

@@ -71,7 +71,8 @@ export function switchRows(sw: SimSwitch): Row[] {
   }
   if (sw.fdbMibs.length > 0) {
     rows.push(["1.3.6.1.2.1.17.1.2.0", "2", String(sw.bridgePorts.length)]);
-    for (const [bp, ifIndex] of sw.bridgePorts) rows.push([`1.3.6.1.2.1.17.1.4.1.2.${bp}`, "2", String(ifIndex)]);
+    for (const [bp, ifIndex] of sw.bridgePorts)
+      rows.push([`1.3.6.1.2.1.17.1.4.1.2.${bp}`, "2", String(ifIndex)]);
   }
   if (sw.fdbMibs.includes("bridge")) {
     for (const r of sw.fdb) {

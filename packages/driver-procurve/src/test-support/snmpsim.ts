@@ -55,14 +55,20 @@ export async function startSnmpsim(
   mkdirSync(cache);
   mkdirSync(dbDir);
   chmodSync(dbDir, 0o777);
-  for (const [name, text] of Object.entries(datasets)) writeFileSync(path.join(data, `${name}.snmprec`), text);
+  for (const [name, text] of Object.entries(datasets))
+    writeFileSync(path.join(data, `${name}.snmprec`), text);
   const db = path.join(dbDir, "live.db");
   const root = process.getuid?.() === 0;
   if (root) chownSync(cache, 65534, 65534);
   const sql = (ops: unknown): void => {
     execFileSync("python3", ["-c", SQL_SCRIPT, db], { input: JSON.stringify(ops) });
   };
-  sql(Object.entries(sqlTables).map(([table, rows]) => ({ table, replace: rows.map(([o, t, v]) => [sqlOid(o), t, v]) })));
+  sql(
+    Object.entries(sqlTables).map(([table, rows]) => ({
+      table,
+      replace: rows.map(([o, t, v]) => [sqlOid(o), t, v]),
+    })),
+  );
   chmodSync(db, 0o666);
 
   const port = await freeUdpPort();
@@ -79,7 +85,9 @@ export async function startSnmpsim(
     "--logging-method=null",
     ...(root ? ["--process-user=nobody", "--process-group=nogroup"] : []),
   ];
-  const child: ChildProcess = spawn(findCommand("snmpsimd") ?? "snmpsimd", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(findCommand("snmpsimd") ?? "snmpsimd", args, {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString();
@@ -168,7 +176,26 @@ export function sendLinkTrap(opts: {
   const target = `127.0.0.1:${opts.port}`;
   const args =
     opts.version === "1"
-      ? ["-v1", "-c", opts.community, target, "1.3.6.1.4.1.11.2.3.7.11.63", "127.0.0.1", up ? "3" : "2", "0", "", ...vbs]
-      : ["-v2c", "-c", opts.community, target, "", up ? "1.3.6.1.6.3.1.1.5.4" : "1.3.6.1.6.3.1.1.5.3", ...vbs];
+      ? [
+          "-v1",
+          "-c",
+          opts.community,
+          target,
+          "1.3.6.1.4.1.11.2.3.7.11.63",
+          "127.0.0.1",
+          up ? "3" : "2",
+          "0",
+          "",
+          ...vbs,
+        ]
+      : [
+          "-v2c",
+          "-c",
+          opts.community,
+          target,
+          "",
+          up ? "1.3.6.1.6.3.1.1.5.4" : "1.3.6.1.6.3.1.1.5.3",
+          ...vbs,
+        ];
   execFileSync(findCommand("snmptrap") ?? "snmptrap", args, { stdio: ["ignore", "ignore", "pipe"] });
 }

@@ -124,7 +124,8 @@ class WatchRun {
             this.pendingLinks.push({ port, up });
             this.waker.notify();
           },
-          (error) => this.emit({ type: "health", ok: this.healthy !== false, error: brief(error), at: new Date() }),
+          (error) =>
+            this.emit({ type: "health", ok: this.healthy !== false, error: brief(error), at: new Date() }),
         );
       }
       await this.loop();
@@ -155,14 +156,16 @@ class WatchRun {
     backoff = this.timing.pollIntervalMs;
     while (!this.signal.aborted) {
       const fast = this.fastUntil.size > 0;
-      const interval = this.healthy === false ? backoff : fast ? this.timing.arrivalPollMs : this.timing.pollIntervalMs;
+      const interval =
+        this.healthy === false ? backoff : fast ? this.timing.arrivalPollMs : this.timing.pollIntervalMs;
       if (this.pendingLinks.length === 0 && !this.pollSoon) {
         await this.waker.wait(lastPoll + interval - Date.now(), this.signal);
       }
       if (this.signal.aborted) return;
       this.applyLinks();
       const now = Date.now();
-      const due = this.pollSoon || now >= lastPoll + (this.fastUntil.size > 0 ? this.timing.arrivalPollMs : interval);
+      const due =
+        this.pollSoon || now >= lastPoll + (this.fastUntil.size > 0 ? this.timing.arrivalPollMs : interval);
       if (!due) continue;
       this.pollSoon = false;
       lastPoll = now;
@@ -185,12 +188,18 @@ class WatchRun {
     const names = new Set(ports.map((p) => p.name));
     const unknown = (this.options.ports ?? []).filter((p) => !names.has(p));
     if (unknown.length > 0) {
-      throw procurveError(ErrorCodes.PORT_NOT_FOUND, `The switch has no port ${unknown.map((p) => `"${p}"`).join(", ")}`, {
-        details: { ports: unknown, known: [...names] },
-      });
+      throw procurveError(
+        ErrorCodes.PORT_NOT_FOUND,
+        `The switch has no port ${unknown.map((p) => `"${p}"`).join(", ")}`,
+        {
+          details: { ports: unknown, known: [...names] },
+        },
+      );
     }
     this.watched = new Set(this.options.ports ?? ports.filter((p) => !p.uplink).map((p) => p.name));
-    this.links = new Map([...(await this.source.readLinks(this.signal))].filter(([p]) => this.watched.has(p)));
+    this.links = new Map(
+      [...(await this.source.readLinks(this.signal))].filter(([p]) => this.watched.has(p)),
+    );
     this.macs = this.onWatched(await this.source.readFdb(this.signal));
   }
 

@@ -1,0 +1,109 @@
+/**
+ * `pnpm bench switch`: trap → event latency and a 2,000-entry FDB read, against the real
+ * snmpsimd with link traps from the real snmptrap. Prints figures; the last line is JSON.
+ */
+import { performance } from "node:perf_hooks";
+import type { SwitchEvent } from "@factory/core";
+import { createProcurveSwitch } from "../src/driver";
+import { big48, MAC, procurve2810QBridge } from "../src/test-support/datasets";
+import { switchRows, toSnmprec } from "../src/test-support/snmprec";
+import { freeUdpPort, sendLinkTrap, startSnmpsim } from "../src/test-support/snmpsim";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const POLL_MS = 2000;
+
+const sim = await startSnmpsim({
+  qbridge: toSnmprec(switchRows(procurve2810QBridge)),
+  big48: toSnmprec(switchRows(big48(2000))),
+});
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+try {
+  // 1. 2,000-entry FDB read (48 ports + trunk), warm agent.
+  const big = createProcurveSwitch({ host: "127.0.0.1", snmp: { port: sim.port, community: "big48" } });
+  await big.macsOnPort("1"); // warms the port map and the agent's index
+  const reads: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const trunk = await big.macsOnPort("Trk1");
+    reads.push(performance.now() - t);
+    if (trunk.length !== 2000 - 92) throw new Error(`read ${trunk.length} trunk entries`);
+  }
+  await big.close();
+  console.log(
+    `FDB read, 2000 entries: median ${round(pct(reads, 50))} ms, max ${round(Math.max(...reads))} ms`,
+  );
+
+  // 2. Link-up trap (snmptrap) → "mac-learned on 21" event.
+  const trapPort = await freeUdpPort();
+  const sw = createProcurveSwitch({
+    host: "127.0.0.1",
+    snmp: { port: sim.port, community: "qbridge" },
+    traps: { port: trapPort, address: "127.0.0.1" },
+    timing: { pollIntervalMs: POLL_MS },
+  });
+  const controller = new AbortController();
+  let waiter: ((e: SwitchEvent) => void) | undefined;
+  const pump = (async () => {
+    for await (const e of sw.watch({ ports: ["21"], signal: controller.signal })) waiter?.(e);
+  })();
+  const next = (pred: (e: SwitchEvent) => boolean): Promise<SwitchEvent> =>
+    new Promise((resolve) => {
+      waiter = (e) => {
+        if (pred(e)) resolve(e);
+      };
+    });
+  await next((e) => e.type === "health" && e.ok);
+  const latencies: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const arrived = next((e) => e.type === "mac-learned" && e.mac === MAC.label);
+    const t = performance.now();
+    sendLinkTrap({ port: trapPort, community: "qbridge", kind: "link-up", ifIndex: 21 });
+    await arrived;
+    latencies.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  controller.abort();
+  await pump;
+  await sw.close();
+  console.log(
+    `trap → mac-learned (${ROUNDS} rounds, snmptrap process start included): p50 ${round(pct(latencies, 50))} ms, p95 ${round(pct(latencies, 95))} ms`,
+  );
+
+  // 3. Polling only: link up seen by the poll, MAC reported.
+  const polled = createProcurveSwitch({
+    host: "127.0.0.1",
+    snmp: { port: sim.port, community: "qbridge" },
+    timing: { pollIntervalMs: POLL_MS },
+  });
+  const c2 = new AbortController();
+  const t0 = performance.now();
+  let firstPoll = 0;
+  for await (const e of polled.watch({ signal: c2.signal })) {
+    if (e.type === "health") {
+      firstPoll = performance.now() - t0;
+      c2.abort();
+    }
+  }
+  await polled.close();
+  console.log(
+    `polling mode: baseline ready in ${round(firstPoll)} ms; worst case arrival = poll interval ${POLL_MS} ms + one read`,
+  );
+
+  console.log(
+    JSON.stringify({
+      trap_to_event_ms_p50: round(pct(latencies, 50)),
+      trap_to_event_ms_p95: round(pct(latencies, 95)),
+      fdb_2000_read_ms: round(pct(reads, 50)),
+      fdb_2000_read_ms_max: round(Math.max(...reads)),
+      poll_baseline_ms: round(firstPoll),
+      poll_interval_ms: POLL_MS,
+    }),
+  );
+} finally {
+  await sim.stop();
+}

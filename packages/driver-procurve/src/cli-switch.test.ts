@@ -1,0 +1,148 @@
+import { isFactoryError } from "@factory/core";
+import { describeSwitchDriverConformance, requirePeer } from "@factory/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseArpTable, parseInterfacesBrief, parseMacTable, stripAnsi } from "./cli/parse";
+import { createProcurveSwitch } from "./driver";
+import {
+  type CliState,
+  SSH_PASSWORD,
+  SSH_USER,
+  SSHD_PEER,
+  type SshPeer,
+  startSshd,
+} from "./test-support/sshd";
+
+const isRoot = process.getuid?.() === 0;
+const hasSshd = isRoot && requirePeer(SSHD_PEER);
+
+const initial = (): CliState => ({
+  ports: [
+    ...Array.from({ length: 22 }, (_, i) => ({ name: String(i + 1), up: [5, 21, 22].includes(i + 1) })),
+    { name: "Trk1", up: true },
+  ],
+  macs: [
+    { mac: "00:1a:2b:3c:4d:5e", port: "21", vlan: 100 },
+    { mac: "00:1a:2b:00:00:05", port: "5", vlan: 100 },
+    ...Array.from({ length: 30 }, (_, i) => ({
+      mac: `00:50:56:00:00:${i.toString(16).padStart(2, "0")}`,
+      port: "Trk1",
+      vlan: 1,
+    })),
+  ],
+  arp: [{ ip: "10.0.100.21", mac: "00:1a:2b:3c:4d:5e", port: "21" }],
+});
+
+describe("CLI output parsing", () => {
+  it("reads MAC tables with and without a VLAN column, by MAC token", () => {
+    const text =
+      "  MAC Address   Port   VLAN\n  ------------- ------ ----\n  500000-b70008 25     50\n  0010f3-841dea Trk1\n";
+    expect(parseMacTable(text)).toEqual([
+      { mac: "50:00:00:b7:00:08", port: "25", vlan: 50 },
+      { mac: "00:10:f3:84:1d:ea", port: "Trk1" },
+    ]);
+    expect(parseMacTable("  0010f3-841dea 100\n", "21")).toEqual([
+      { mac: "00:10:f3:84:1d:ea", port: "21", vlan: 100 },
+    ]);
+  });
+
+  it("reads show arp and show interfaces brief, skipping headers", () => {
+    expect(parseArpTable("  10.11.12.11  0015b2-a45078  dynamic 2\n  IP Address  MAC\n")).toEqual([
+      { ip: "10.11.12.11", mac: "00:15:b2:a4:50:78" },
+    ]);
+    const brief =
+      "  Port  Type      | Alert     Enabled Status Mode\n  ----- --------- + --------- ------- ------\n  21    100/1000T | No        Yes     Up     1000FDx\n  Trk1  100/1000T | No        Yes     Down   1000FDx\n";
+    expect(parseInterfacesBrief(brief)).toEqual([
+      { name: "21", operStatus: "up" },
+      { name: "Trk1", operStatus: "down" },
+    ]);
+  });
+
+  it("strips VT100 escapes", () => {
+    expect(stripAnsi("\u001b[2J\u001b[1;1HSwitch# \u001b[7m-- MORE --\u001b[0m\r\n")).toBe(
+      "Switch# -- MORE --\n",
+    );
+  });
+});
+
+describe.runIf(hasSshd)("CliSwitch against OpenSSH with a scripted ProCurve CLI", () => {
+  let peer: SshPeer;
+  let legacy: SshPeer;
+  beforeAll(async () => {
+    peer = await startSshd(initial());
+    legacy = await startSshd(initial(), true);
+  });
+  afterAll(async () => {
+    await peer?.stop();
+    await legacy?.stop();
+  });
+  const open = (port: number, password = SSH_PASSWORD) =>
+    createProcurveSwitch({
+      mode: "cli",
+      host: "127.0.0.1",
+      ssh: { port, username: SSH_USER, password, connectTimeoutMs: 10_000 },
+      timing: { pollIntervalMs: 500 },
+    });
+
+  it("passes the banner, turns paging off and reads ports, MACs and ARP", async () => {
+    const sw = open(peer.port);
+    expect(await sw.identify()).toMatchObject({
+      model: "J9021A Switch 2810-24G",
+      firmware: "N.11.15",
+      fdbSource: "cli",
+    });
+    const ports = await sw.listPorts();
+    expect(ports.find((p) => p.name === "21")).toMatchObject({ operStatus: "up", uplink: false });
+    expect(ports.find((p) => p.name === "Trk1")?.uplink).toBe(true);
+    expect(await sw.macsOnPort("21")).toEqual([{ mac: "00:1a:2b:3c:4d:5e", port: "21", vlan: 100 }]);
+    expect(await sw.findMac("00-1A-2B-00-00-05")).toEqual({ mac: "00:1a:2b:00:00:05", port: "5" });
+    expect(await sw.findMac("00:50:56:00:00:01")).toBeUndefined(); // behind the trunk
+    expect(await sw.arp()).toEqual([{ ip: "10.0.100.21", mac: "00:1a:2b:3c:4d:5e" }]);
+    await sw.close();
+  });
+
+  it("negotiates the old algorithms (group14-sha1, ssh-rsa, aes128-cbc, hmac-sha1) ProCurve firmware uses", async () => {
+    const sw = open(legacy.port);
+    expect(await sw.macsOnPort("21")).toHaveLength(1);
+    await sw.close();
+  });
+
+  it("rejects a wrong password with SWITCH_AUTH_FAILED", async () => {
+    const sw = open(peer.port, "wrong-password");
+    const e = await sw.identify().catch((error: unknown) => error);
+    expect(isFactoryError(e, "SWITCH_AUTH_FAILED")).toBe(true);
+    await sw.close();
+  });
+
+  describeSwitchDriverConformance(
+    "procurve over the SSH CLI (polling)",
+    async () => {
+      const state = initial();
+      const save = (): void => peer.setState(state);
+      const driver = open(peer.port);
+      return {
+        driver,
+        port: "21",
+        otherPort: "22",
+        uplink: { port: "Trk1", mac: "00:50:56:00:00:00" },
+        learnMac: async (mac, port) => {
+          state.macs = state.macs.filter((m) => m.mac !== mac);
+          state.macs.push({ mac, port, vlan: 100 });
+          save();
+        },
+        forgetMac: async (mac) => {
+          state.macs = state.macs.filter((m) => m.mac !== mac);
+          save();
+        },
+        linkUp: async (port) => {
+          state.ports = state.ports.map((p) => (p.name === port ? { ...p, up: true } : p));
+          save();
+        },
+        linkDown: async (port) => {
+          state.ports = state.ports.map((p) => (p.name === port ? { ...p, up: false } : p));
+          save();
+        },
+      };
+    },
+    { eventTimeoutMs: 8000 },
+  );
+});
