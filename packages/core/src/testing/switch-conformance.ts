@@ -166,6 +166,7 @@ export function describeSwitchDriverConformance(
 
     test("watch-arrival", "watch() reports link up and the unit's MAC on the port", async () => {
       const mac = freshMac();
+      await h.linkDown(h.port); // the unit arrives on a port whose link was down
       const w = watchFor();
       try {
         await w.ready();
