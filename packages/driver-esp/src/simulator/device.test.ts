@@ -1,0 +1,261 @@
+import { createHash } from "node:crypto";
+import { deflateSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { decodeResponse, encodeCommand, encodeDataBlock, Op, SYNC_PAYLOAD, u32le } from "../protocol/commands";
+import { SlipDecoder, slipEncode } from "../protocol/slip";
+import { loadStubImage } from "../protocol/stub-image";
+import { EspSimBinding, type SimPort } from "./binding";
+import { createEspSimulator, type EspSimulator } from "./device";
+import type { EspSimulatorOptions } from "./options";
+
+/** A raw host end: writes SLIP frames, collects every frame the chip sends. */
+async function rawHost(options: EspSimulatorOptions = {}) {
+  const sim = await createEspSimulator({ resetCircuit: "none", ...options });
+  const binding = new EspSimBinding().add("raw", sim);
+  const port: SimPort = await binding.open({ path: "raw", baudRate: 115200 });
+  const frames: Uint8Array[] = [];
+  let text = "";
+  const decoder = new SlipDecoder({
+    frame: (f) => frames.push(f),
+    noise: (b) => {
+      text += Buffer.from(b).toString("latin1");
+    },
+  });
+  let open = true;
+  void (async () => {
+    const buf = Buffer.alloc(65536);
+    while (open) {
+      try {
+        const { bytesRead } = await port.read(buf, 0, buf.length);
+        decoder.push(Uint8Array.from(buf.subarray(0, bytesRead)));
+      } catch {
+        return;
+      }
+    }
+  })();
+  const settle = () => new Promise((r) => setTimeout(r, 5));
+  /** Waits until `count` frames arrived (or 2 s passed). */
+  const until = async (count: number) => {
+    const end = Date.now() + 2000;
+    while (frames.length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+  };
+  return {
+    until,
+    sim,
+    port,
+    frames,
+    text: () => text,
+    /** Sends a frame and waits for `expect` frames back. */
+    async send(payload: Uint8Array, expect = 1) {
+      await port.write(Buffer.from(slipEncode(payload)));
+      await until(expect);
+      await settle();
+    },
+    /** Sends a command and returns the responses that came back for it. */
+    async command(op: number, data: Uint8Array, expect = 1) {
+      frames.length = 0;
+      await this.send(encodeCommand(op, data), expect);
+      return frames.map((f) => decodeResponse(f)).filter((r) => r?.op === op);
+    },
+    async close() {
+      open = false;
+      await port.close();
+    },
+  };
+}
+
+async function uploadStub(host: Awaited<ReturnType<typeof rawHost>>, sim: EspSimulator) {
+  const stub = await loadStubImage(sim.chip.name);
+  for (const [addr, bytes] of [
+    [stub.textStart, stub.text],
+    [stub.dataStart, stub.data],
+  ] as const) {
+    const blocks = Math.ceil(bytes.length / 0x1800);
+    await host.command(Op.MEM_BEGIN, u32le(bytes.length, blocks, 0x1800, addr));
+    for (let i = 0; i < blocks; i++) {
+      const r = await (async () => {
+        host.frames.length = 0;
+        await host.send(encodeDataBlock(Op.MEM_DATA, i, bytes.subarray(i * 0x1800, (i + 1) * 0x1800)));
+        return host.frames.map((f) => decodeResponse(f));
+      })();
+      expect(r[0]?.data[0]).toBe(0);
+    }
+  }
+  host.frames.length = 0;
+  await host.send(encodeCommand(Op.MEM_END, u32le(0, stub.entry)), 2);
+  return host.frames.map((f) => Buffer.from(f));
+}
+
+describe("ESP ROM simulator, byte level", () => {
+  it("answers SYNC eight times with the ROM value and four status bytes (ESP32)", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    host.frames.length = 0;
+    await host.send(encodeCommand(Op.SYNC, SYNC_PAYLOAD), 8);
+    expect(host.frames).toHaveLength(8);
+    for (const f of host.frames) expect(Buffer.from(f).toString("hex")).toBe("01080400070712200000" + "0000");
+    expect(host.text()).toContain("waiting for download");
+    await host.close();
+  });
+
+  it("uses two status bytes in the ESP8266 ROM and answers READ_REG with the magic", async () => {
+    const host = await rawHost({ chip: "esp8266" });
+    const [r] = await host.command(Op.READ_REG, u32le(0x40001000));
+    expect(r?.value).toBe(0xfff0c101);
+    expect(Buffer.from(r!.data).toString("hex")).toBe("0000");
+    // The ESP8266 ROM has no CHANGE_BAUDRATE: status 1, error 0x05.
+    const [b] = await host.command(Op.CHANGE_BAUDRATE, u32le(921600, 0));
+    expect([...b!.data]).toEqual([1, 5]);
+    await host.close();
+  });
+
+  it("rejects a _DATA block with a bad checksum (ROM error 0x07) and ignores frames that are not commands", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    await host.command(Op.MEM_BEGIN, u32le(16, 1, 0x1800, 0x3ffe0000));
+    const packet = encodeDataBlock(Op.MEM_DATA, 0, new Uint8Array(16).fill(7));
+    packet[4] ^= 0xff;
+    host.frames.length = 0;
+    await host.send(packet);
+    expect([...decodeResponse(host.frames[0]!)!.data]).toEqual([1, 7, 0, 0]);
+    host.frames.length = 0;
+    await host.send(Uint8Array.from([0x01, 0x02, 0x03]), 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(host.frames).toHaveLength(0);
+    await host.close();
+  });
+
+  it("runs the stub only when the exact esptool-js stub image is uploaded, then greets with OHAI", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    const greeting = await uploadStub(host, host.sim);
+    expect(greeting.map((f) => f.toString("hex"))).toEqual(["010604000000000000000000", "4f484149"]);
+    expect(host.sim.mode).toBe("stub");
+    // The stub answers SYNC once with value 0 and two status bytes.
+    const sync = await host.command(Op.SYNC, SYNC_PAYLOAD);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(host.frames).toHaveLength(1);
+    expect(sync[0]!.value).toBe(0);
+    expect([...sync[0]!.data]).toEqual([0, 0]);
+    await host.close();
+
+    const other = await rawHost({ chip: "esp32" });
+    const stub = await loadStubImage("ESP32");
+    const wrong = Uint8Array.from(stub.text);
+    wrong[100] ^= 1;
+    await other.command(Op.MEM_BEGIN, u32le(wrong.length, 1, 0x1800, stub.textStart));
+    await other.send(encodeDataBlock(Op.MEM_DATA, 0, wrong.subarray(0, 0x1800)));
+    other.frames.length = 0;
+    await other.send(encodeCommand(Op.MEM_END, u32le(0, stub.entry)), 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(other.frames.map((f) => Buffer.from(f).toString("hex"))).not.toContain("4f484149");
+    expect(other.sim.mode).toBe("hung");
+    await other.close();
+  });
+
+  it("writes deflated data with NOR semantics and answers MD5 as hex in ROM and raw in the stub", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    const image = new Uint8Array(40_000).map((_, i) => (i * 7) & 0xff);
+    const md5 = createHash("md5").update(image).digest();
+    await host.command(Op.SPI_ATTACH, u32le(0, 0));
+    const [rom] = await host.command(Op.SPI_FLASH_MD5, u32le(0x20000, image.length, 0, 0));
+    expect(rom!.data).toHaveLength(32 + 4); // 32 ASCII hex characters, then 4 status bytes
+    await uploadStub(host, host.sim);
+    const z = deflateSync(image, { level: 9 });
+    const blocks = Math.ceil(z.length / 0x4000);
+    const [begin] = await host.command(Op.FLASH_DEFL_BEGIN, u32le(image.length, blocks, 0x4000, 0x20000));
+    expect([...begin!.data]).toEqual([0, 0]);
+    for (let i = 0; i < blocks; i++) {
+      host.frames.length = 0;
+      await host.send(encodeDataBlock(Op.FLASH_DEFL_DATA, i, z.subarray(i * 0x4000, (i + 1) * 0x4000)), 1);
+      expect([...decodeResponse(host.frames[0]!)!.data]).toEqual([0, 0]);
+    }
+    const [end] = await host.command(Op.FLASH_DEFL_END, u32le(1));
+    expect([...end!.data]).toEqual([0, 0]);
+    expect(Buffer.from(host.sim.readFlashImage(0x20000, image.length)).equals(Buffer.from(image))).toBe(true);
+    const [stubMd5] = await host.command(Op.SPI_FLASH_MD5, u32le(0x20000, image.length, 0, 0));
+    expect(Buffer.from(stubMd5!.data.subarray(0, 16)).equals(md5)).toBe(true);
+    expect(stubMd5!.data).toHaveLength(18);
+    // Programming without an erase can only clear bits.
+    host.sim.preloadFlash(0x30000, Uint8Array.from([0x0f]));
+    host.sim.flash.program(0x30000, Uint8Array.from([0xf1]));
+    expect(host.sim.readFlashImage(0x30000, 1)[0]).toBe(0x01);
+    await host.close();
+  });
+
+  it("streams READ_FLASH in packets, waits for acknowledgements and ends with the MD5", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    await uploadStub(host, host.sim);
+    const data = new Uint8Array(5000).map((_, i) => (i * 13) & 0xff);
+    host.sim.preloadFlash(0x1000, data);
+    host.frames.length = 0;
+    await host.send(encodeCommand(Op.READ_FLASH, u32le(0x1000, data.length, 0x400, 2)), 3);
+    await new Promise((r) => setTimeout(r, 50));
+    // The response, then at most two unacknowledged packets.
+    expect(host.frames).toHaveLength(3);
+    const got: number[] = [];
+    let received = 0;
+    for (let guard = 0; guard < 20 && received < data.length; guard++) {
+      const packets = host.frames.splice(0).filter((f) => f[0] !== 0x01);
+      for (const p of packets) {
+        got.push(...p);
+        received += p.length;
+      }
+      await host.send(u32le(received), 1);
+    }
+    expect(Uint8Array.from(got)).toEqual(data);
+    const digest = host.frames.at(-1)!;
+    expect(Buffer.from(digest).equals(createHash("md5").update(data).digest())).toBe(true);
+    await host.close();
+  });
+
+  it("resets through DTR/RTS: the classic sequence enters download mode, an EN pulse runs the app", async () => {
+    const sim = await createEspSimulator({ chip: "esp32" });
+    const binding = new EspSimBinding().add("lines", sim);
+    const port = await binding.open({ path: "lines", baudRate: 115200 });
+    expect(sim.mode === "app" || sim.mode === "off").toBe(true);
+    await port.set({ dtr: false, rts: true });
+    await port.set({ dtr: true, rts: false });
+    await port.set({ dtr: false, rts: false });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sim.mode).toBe("rom");
+    await port.set({ dtr: false, rts: true });
+    await port.set({ dtr: false, rts: false });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sim.mode).toBe("app");
+    // Both lines asserted together (what opening a port does) must not reset the chip.
+    const resets = sim.stats.resets;
+    await port.set({ dtr: true, rts: true });
+    expect(sim.stats.resets).toBe(resets);
+    await port.close();
+  });
+
+  it("follows the USB-Serial-JTAG sequence", async () => {
+    const sim = await createEspSimulator({ chip: "esp32s3", resetCircuit: "usb-jtag" });
+    const binding = new EspSimBinding().add("usb", sim);
+    const port = await binding.open({ path: "usb", baudRate: 115200 });
+    await port.set({ dtr: false, rts: false });
+    await port.set({ dtr: true, rts: false });
+    await port.set({ dtr: true, rts: true });
+    await port.set({ dtr: false, rts: true });
+    await port.set({ dtr: false, rts: false });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sim.mode).toBe("rom");
+    await port.close();
+  });
+
+  it("takes 10 bits per byte at the current baud on the simulated wire", async () => {
+    const sim = await createEspSimulator({ chip: "esp32", timing: "real", resetCircuit: "none" });
+    const binding = new EspSimBinding().add("timed", sim);
+    const port = await binding.open({ path: "timed", baudRate: 115200 });
+    let arrived = 0;
+    const receive = sim.receive.bind(sim);
+    sim.receive = (b) => {
+      arrived += b.length;
+      receive(b);
+    };
+    await port.write(Buffer.alloc(2304, 0x55)); // 2304 bytes × 10 bits / 115200 = 200 ms
+    await new Promise((r) => setTimeout(r, 100));
+    expect(arrived).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(arrived).toBe(2304);
+    await port.close();
+  });
+});
