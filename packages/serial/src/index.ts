@@ -10,4 +10,5 @@ export { exposeOnPty } from "./pty-bridge";
 export type { RawPort } from "./raw-port";
 export { createSimBinding, SimBinding, SimBindingPort } from "./sim/binding";
 export { SimCable, wireTimeMs } from "./sim/cable";
+export { runAt } from "./sim/clock";
 export type { DeviceWire, SimFault, SimModemLines, SimPortOptions, SimulatedDevice } from "./sim/types";

@@ -1,3 +1,4 @@
+import { runAt } from "./clock";
 import type { DeviceWire, SimFault, SimModemLines, SimPortOptions, SimulatedDevice } from "./types";
 
 /** The host end of a simulated cable (an open port). */
@@ -26,6 +27,8 @@ export class SimCable implements DeviceWire {
   /** Bytes offered to the cable (fault indexes count these), per direction. */
   private offered = { toDevice: 0, toHost: 0 };
   private host: CableHost | undefined;
+  private readonly toDeviceQueue: { time: number; run: () => void }[] = [];
+  private readonly toHostQueue: { time: number; run: () => void }[] = [];
   private txFree = 0;
   private rxFree = 0;
   private generation = 0;
@@ -128,14 +131,27 @@ export class SimCable implements DeviceWire {
     const byteMs = (host.bitsPerByte * 1000) / host.baudRate;
     const now = performance.now();
     let free = Math.max(now, direction === "to-device" ? this.txFree : this.rxFree);
+    const queue = direction === "to-device" ? this.toDeviceQueue : this.toHostQueue;
+    const idle = queue.length === 0;
     for (let at = 0; at < bytes.length; at += SLICE) {
       const slice = bytes.subarray(at, at + SLICE);
       free += slice.length * byteMs;
-      const delay = free - now;
-      setTimeout(() => deliver(slice), Math.max(0, delay));
+      queue.push({ time: free, run: () => deliver(slice) });
     }
+    if (idle) this.pump(queue);
     if (direction === "to-device") this.txFree = free;
     else this.rxFree = free;
+  }
+
+  /** Delivers queued slices strictly in order, each at its time. */
+  private pump(queue: { time: number; run: () => void }[]): void {
+    const head = queue[0];
+    if (!head) return;
+    runAt(head.time, () => {
+      const now = performance.now();
+      while (queue.length > 0 && queue[0]!.time <= now) queue.shift()!.run();
+      this.pump(queue);
+    });
   }
 
   private deliver(direction: "to-device" | "to-host", bytes: Uint8Array, host: CableHost): void {
