@@ -40,29 +40,36 @@ export class DfuAccess implements Stm32Access {
     return this.target.layout;
   }
 
-  private part(): Stm32Part | undefined {
-    if (this.options.productId !== undefined) return partForPid(this.options.productId);
-    const candidates = partsForLayout(this.layout);
-    const first = candidates[0];
-    if (!first) return undefined;
-    // Parts sharing a layout usually share the UID address; the UID is then still readable.
-    return candidates.every((p) => p.uid.base === first.uid.base && p.series === first.series)
-      ? first
-      : undefined;
+  /** Candidate parts: the configured product ID, or every part whose flash layout matches. */
+  private candidates(): Stm32Part[] {
+    if (this.options.productId !== undefined) {
+      const part = partForPid(this.options.productId);
+      return part ? [part] : [];
+    }
+    return partsForLayout(this.layout);
   }
 
   async identify(signal?: AbortSignal): Promise<DeviceIdentity> {
     if (this.identity) return this.identity;
     this.assertPresent();
     const { dfuse } = this.target;
-    const part = this.part();
-    const candidates = part ? [part] : partsForLayout(this.layout);
+    const candidates = this.candidates();
+    const part = candidates.length === 1 ? candidates[0] : undefined;
+    // Parts sharing a flash layout mostly share the UID address too; then the UID is still readable.
+    const first = candidates[0];
+    const uidPart =
+      first &&
+      candidates.every(
+        (p) => p.uid.base === first.uid.base && p.uid.wordOffsets.join() === first.uid.wordOffsets.join(),
+      )
+        ? first
+        : undefined;
     let uniqueId: string | undefined;
     let uidSource = "usb-serial";
-    if (part) {
+    if (uidPart) {
       try {
         const words = [] as number[];
-        for (const address of uidWordAddresses(part)) {
+        for (const address of uidWordAddresses(uidPart)) {
           const bytes = await dfuse.upload(address, 4, undefined, signal);
           words.push(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true));
         }

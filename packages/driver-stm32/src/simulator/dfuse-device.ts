@@ -151,8 +151,8 @@ export class DfuseModel {
       queueMicrotask(() => this.onDetach?.("manifest"));
     }
     if (this.faults.pollTimeoutMs !== undefined && poll > 0) poll = this.faults.pollTimeoutMs;
-    this.busyUntil = now + poll;
-    const p = Math.round(poll);
+    const p = Math.ceil(poll);
+    this.busyUntil = now + p;
     return Uint8Array.of(this.status, p & 0xff, (p >> 8) & 0xff, (p >> 16) & 0xff, this.state, 0);
   }
 
