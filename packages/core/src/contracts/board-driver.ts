@@ -15,8 +15,8 @@ export interface BoardCapabilities {
   verify: "md5" | "crc32" | "readback" | "none";
   /** A line console on the application's UART is available after reset into the app. */
   console: boolean;
-  /** What {@link DeviceIdentity.uniqueId} is derived from. */
-  uniqueId: "mac" | "uid96" | "flash-uid" | "signature" | "none";
+  /** What {@link DeviceIdentity.uniqueId} is derived from (`serial-number`: one the line wrote, e.g. AVR EEPROM/flash). */
+  uniqueId: "mac" | "uid96" | "flash-uid" | "signature" | "serial-number" | "none";
   /** Per-device data regions may be written (NVS partition, OTP, EEPROM). */
   perDeviceData: boolean;
   /** Reset modes the driver can perform. */
