@@ -193,6 +193,46 @@ describe("createCsvRecordSink", () => {
     expect(rows.map((r) => r.device_id)).toEqual(["esp32-000000000001", "esp32-000000000003"]);
   });
 
+  it("repairs a last row torn at any byte", async () => {
+    const file = path.join(dir, csvRecordFileName(day));
+    const first = createCsvRecordSink({ dir, clock: () => day });
+    await first.write(record(1));
+    await first.close();
+    const intact = await readFile(file);
+    const last = Buffer.from(
+      formatCsvRow([
+        "2025-09-29T08:30:02.000Z",
+        "esp32-x",
+        "",
+        "",
+        "esp32",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "failed",
+        "1",
+        "0",
+        "0",
+        "[]",
+        "",
+        "E",
+        'line one\r\nline "two", end',
+        "",
+      ]),
+    );
+    for (let cut = 1; cut < last.length; cut += 3) {
+      await writeFile(file, Buffer.concat([intact, last.subarray(0, cut)]));
+      const sink = createCsvRecordSink({ dir, clock: () => day });
+      await sink.write(record(2));
+      await sink.close();
+      const rows = await readCsvRecords(file);
+      expect(rows.map((r) => r.device_id)).toEqual(["esp32-000000000001", "esp32-000000000002"]);
+    }
+  });
+
   it("rewrites a header torn by a crash", async () => {
     const file = path.join(dir, csvRecordFileName(day));
     await writeFile(file, CSV_RECORD_COLUMNS.join(",").slice(0, 30));
