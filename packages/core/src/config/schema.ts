@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOffset, parseSize } from "./sizes";
+import type { FactoryConfigInput } from "./types";
 
 /**
  * The zod schema of a config file as written (snake_case, as in the seed's
@@ -167,3 +168,6 @@ export const factoryConfigSchema = z.strictObject(
 
 /** The validated file, sizes and offsets already converted to numbers. */
 export type ParsedConfigFile = z.output<typeof factoryConfigSchema>;
+
+/** Compile-time guard: every config `defineConfig` accepts is one the schema was written for. */
+export const inputFitsSchema = (input: FactoryConfigInput): z.input<typeof factoryConfigSchema> => input;
