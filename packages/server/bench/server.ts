@@ -165,7 +165,12 @@ http { access_log off; sendfile on; tcp_nopush on; client_body_temp_path ${dir}/
   for (let i = 0; i < 100; i++) {
     try {
       await new Promise<void>((resolve, reject) =>
-        http.get(`http://127.0.0.1:${port}/`, (r) => (r.resume(), resolve())).on("error", reject),
+        http
+          .get(`http://127.0.0.1:${port}/`, (r) => {
+            r.resume();
+            resolve();
+          })
+          .on("error", reject),
       );
       break;
     } catch {
