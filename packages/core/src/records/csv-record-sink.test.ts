@@ -301,6 +301,21 @@ describe("createCsvRecordSink", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("drops a row whose signal fires while it waits for its turn, and keeps writing the others", async () => {
+    const sink = createCsvRecordSink({ dir, clock: () => day });
+    const first = sink.write(record(1));
+    const controller = new AbortController();
+    const second = sink.write(record(2), { signal: controller.signal });
+    const third = sink.write(record(3));
+    controller.abort();
+    expect(await codeOf(second)).toBe("ABORTED");
+    await first;
+    await third;
+    await sink.close();
+    const rows = await readCsvRecords(path.join(dir, csvRecordFileName(day)));
+    expect(rows.map((r) => r.device_id)).toEqual(["esp32-000000000001", "esp32-000000000003"]);
+  });
+
   it("fails with RECORD_FAILED when the folder cannot be used, and recovers once it can", async () => {
     const blocker = path.join(dir, "not-a-folder");
     await writeFile(blocker, "");
