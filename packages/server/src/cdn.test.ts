@@ -73,7 +73,14 @@ describe("asset CDN on a real server", () => {
   });
 
   it("refuses paths outside the root, hidden files and other methods", async () => {
-    for (const p of ["../../etc/passwd", "..%2f..%2fetc%2fpasswd", ".hidden", "images/../../x", "nope.bin", "%zz"]) {
+    for (const p of [
+      "../../etc/passwd",
+      "..%2f..%2fetc%2fpasswd",
+      ".hidden",
+      "images/../../x",
+      "nope.bin",
+      "%zz",
+    ]) {
       const res = await fetch(url(p));
       expect([400, 404], p).toContain(res.status);
       expect(await res.text()).not.toContain("root:");

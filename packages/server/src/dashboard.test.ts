@@ -1,9 +1,13 @@
 import { requirePeer } from "@factory/core/testing";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, TOKENS, type TestServer } from "./testing/harness";
+import { startTestServer, type TestServer, TOKENS } from "./testing/harness";
 
-const chromiumPeer = { name: "Chromium", commands: ["/usr/bin/chromium"], install: "apt-get install chromium" };
+const chromiumPeer = {
+  name: "Chromium",
+  commands: ["/usr/bin/chromium"],
+  install: "apt-get install chromium",
+};
 
 describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium", () => {
   let s: TestServer;
@@ -12,7 +16,15 @@ describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium",
     s = await startTestServer();
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -21,12 +33,22 @@ describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium",
   });
 
   it("shows builds per port and updates live over SSE on a phone-sized screen", async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
     await context.addInitScript((token) => localStorage.setItem("factoryToken", token), TOKENS.operator);
     const page = await context.newPage();
     await s.call("POST", "/api/heartbeat", {
       token: "unit",
-      body: { mac_wan: "aa:bb:cc:dd:ee:01", status: "building", stage: "deploying_services", port: "1", timestamp: new Date().toISOString() },
+      body: {
+        mac_wan: "aa:bb:cc:dd:ee:01",
+        status: "building",
+        stage: "deploying_services",
+        port: "1",
+        timestamp: new Date().toISOString(),
+      },
     });
     await page.goto(s.url);
     const building = page.locator("#building li", { hasText: "Port 1" });
@@ -37,12 +59,24 @@ describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium",
 
     await s.call("POST", "/api/heartbeat", {
       token: "unit",
-      body: { mac_wan: "aa:bb:cc:dd:ee:02", status: "building", stage: "self_test", port: "2", timestamp: new Date().toISOString() },
+      body: {
+        mac_wan: "aa:bb:cc:dd:ee:02",
+        status: "building",
+        stage: "self_test",
+        port: "2",
+        timestamp: new Date().toISOString(),
+      },
     });
     await page.locator("#building li", { hasText: "Port 2" }).waitFor({ timeout: 15_000 });
     await s.call("POST", "/api/units", {
       token: "unit",
-      body: { mac_wan: "aa:bb:cc:dd:ee:01", status: "ready", serial: "SER-1", admin_password: "pw-admin-xyz", services_password: "pw-svc-xyz" },
+      body: {
+        mac_wan: "aa:bb:cc:dd:ee:01",
+        status: "ready",
+        serial: "SER-1",
+        admin_password: "pw-admin-xyz",
+        services_password: "pw-svc-xyz",
+      },
     });
     await page.locator("#ready li", { hasText: "Port 1" }).waitFor({ timeout: 15_000 });
     await s.call("POST", "/api/units", {
