@@ -26,6 +26,8 @@ export interface EspDriverOptions {
   skipUnchanged?: boolean;
   /** Attempts per region (with reconnect and baud step-down between). Default 3. */
   writeAttempts?: number;
+  /** After a reset into the app, longest wait for its boot log before the console is usable. Default 1000 ms. */
+  appBootMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -38,6 +40,7 @@ export interface ResolvedOptions {
   baudSettleMs: number;
   skipUnchanged: boolean;
   writeAttempts: number;
+  appBootMs: number;
 }
 
 const RESETS = ["auto", "classic", "usb-jtag", "none"];
@@ -79,5 +82,6 @@ export function resolveOptions(
     baudSettleMs: num("baudSettleMs", 10, 0, 1000),
     skipUnchanged: skip,
     writeAttempts: num("writeAttempts", 3, 1, 10),
+    appBootMs: num("appBootMs", 1000, 0, 30_000),
   };
 }

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { deflate } from "node:zlib";
 import { createError, ErrorCodes, type FlashPlan, type FlashRegion } from "@factory/core";
+import { FLASH_WRITE_SIZE } from "../loader/loader";
 import type { ChipInfo } from "../protocol/chips";
+import { encodeDataBlock, Op } from "../protocol/commands";
+import { slipEncode } from "../protocol/slip";
 import { PKG } from "../errors";
 
 const deflateAsync = promisify(deflate);
@@ -14,9 +17,11 @@ export interface PreparedRegion {
   padded: Uint8Array;
   deflated: Uint8Array;
   md5: string;
+  /** The FLASH_DEFL_DATA packets, SLIP-framed, ready for the wire (built once per batch). */
+  packets: Uint8Array[];
 }
 
-const CACHE_KEY = "esp:deflate9";
+const CACHE_KEY = "esp:deflate9:0x4000";
 const SECTOR = 0x1000;
 const APP_NAMES = /^(app|factory|ota[_-]?\d*|firmware)$/i;
 
@@ -36,7 +41,12 @@ export function prepareRegion(region: FlashRegion): Promise<PreparedRegion> {
       const padded = padTo4(region.data);
       const deflated = new Uint8Array(await deflateAsync(padded, { level: 9 }));
       const md5 = createHash("md5").update(padded).digest("hex");
-      return { padded, deflated, md5 };
+      const packets: Uint8Array[] = [];
+      for (let seq = 0; seq * FLASH_WRITE_SIZE < deflated.length; seq++) {
+        const block = deflated.subarray(seq * FLASH_WRITE_SIZE, (seq + 1) * FLASH_WRITE_SIZE);
+        packets.push(slipEncode(encodeDataBlock(Op.FLASH_DEFL_DATA, seq, block)));
+      }
+      return { padded, deflated, md5, packets };
     })();
     if (region.cache) region.cache.set(CACHE_KEY, work);
     else fallback.set(region.data, work);

@@ -21,7 +21,7 @@ import {
 import type { BindingInterface } from "../transport/binding-types";
 import { EspErrorCodes, PKG } from "../errors";
 import { EspLoader, FLASH_WRITE_SIZE } from "../loader/loader";
-import { hardReset, type ResetStrategy, resetToBootloader } from "../loader/reset";
+import { hardReset, type ResetStrategy, resetToBootloader, settleLines } from "../loader/reset";
 import { flashSizeFromJedec } from "../protocol/chips";
 import { openSerialLink, type SerialLink } from "../transport/serial-link";
 import { SerialLineConsole } from "./console";
@@ -116,9 +116,13 @@ export class EspSession implements BoardSession {
       const timing =
         attempt % 2 === 0 ? this.opts.resetTiming : { ...this.opts.resetTiming, strapMs: this.opts.resetTiming.strapMs + 500 };
       try {
-        const synced = await resetToBootloader(this.link, this.strategy, timing, signal, () => loader.sync(5, signal));
-        if (synced) {
+        // Sync and detect while IO0 is still strapped low: the strap was sampled at boot already.
+        const detected = await resetToBootloader(this.link, this.strategy, timing, signal, async () => {
+          if (!(await loader.sync(5, signal))) return false;
           await loader.detect(signal);
+          return true;
+        });
+        if (detected) {
           this.state = "loader";
           return;
         }
@@ -300,16 +304,15 @@ export class EspSession implements BoardSession {
   }
 
   private async writeRegion(p: PreparedRegion, options: FlashOptions): Promise<void> {
-    const { region, padded, deflated } = p;
+    const { region, padded, deflated, packets } = p;
     const signal = options.signal;
-    const blocks = Math.ceil(deflated.length / FLASH_WRITE_SIZE);
+    const blocks = packets.length;
     // Per block: 40 s/MB of uncompressed data, as the chip may still be writing the previous block.
     const perBlockRaw = (padded.length / Math.max(1, blocks)) * 1.5;
     const blockTimeout = Math.max(3000, Math.ceil((40_000 * perBlockRaw) / 1_000_000));
     await this.loader.flashDeflBegin(padded.length, blocks, region.offset, signal);
     for (let seq = 0; seq < blocks; seq++) {
-      const block = deflated.subarray(seq * FLASH_WRITE_SIZE, (seq + 1) * FLASH_WRITE_SIZE);
-      await this.loader.flashDeflData(seq, block, blockTimeout, signal);
+      await this.loader.flashDeflData(packets[seq]!, blockTimeout, signal);
       const total = region.data.length;
       options.onProgress?.({
         region: region.name,
@@ -361,7 +364,31 @@ export class EspSession implements BoardSession {
       this.loader.spiAttached = false;
       if (this.link.baudRate !== ROM_BAUD) await this.link.setBaudRate(ROM_BAUD);
       this.loader.client.discardInput();
+      await this.waitForAppOutput(options.signal);
     });
+  }
+
+  /**
+   * After a reset into the app: waits until the board has printed its boot log (first byte, then
+   * 30 ms of quiet), at most `appBootMs`, so a console command is not sent before the app listens.
+   */
+  private async waitForAppOutput(signal?: AbortSignal): Promise<void> {
+    const link = this.link;
+    const previous = link.onData;
+    let last = 0;
+    link.onData = (chunk) => {
+      last = performance.now();
+      previous?.(chunk);
+    };
+    try {
+      const end = performance.now() + this.opts.appBootMs;
+      while (performance.now() < end) {
+        if (last > 0 && performance.now() - last >= 30) return;
+        await sleep(5, signal);
+      }
+    } finally {
+      link.onData = previous;
+    }
   }
 
   openConsole(options: SignalOptions & { baudRate?: number; lineEnding?: string } = {}): Promise<LineConsole> {
@@ -390,6 +417,7 @@ export class EspSession implements BoardSession {
     } catch {
       // closing never rejects
     }
+    await settleLines(this.link);
     await this.link.close().catch(() => {});
   }
 }

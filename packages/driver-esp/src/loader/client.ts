@@ -147,11 +147,16 @@ export class EspClient {
     return this.exchange(encodeDataBlock(op, seq, block), op, options);
   }
 
-  private async exchange(packet: Uint8Array, op: number, options: CommandOptions): Promise<CommandResult> {
+  private exchange(packet: Uint8Array, op: number, options: CommandOptions): Promise<CommandResult> {
+    return this.exchangeFramed(slipEncode(packet), op, options);
+  }
+
+  /** Sends an already SLIP-framed command (pre-built once per batch) and awaits its response. */
+  async exchangeFramed(framed: Uint8Array, op: number, options: CommandOptions = {}): Promise<CommandResult> {
     const name = OP_NAMES[op] ?? `0x${op.toString(16)}`;
     const timeoutMs = options.timeoutMs ?? 3000;
     if (this.lostError || this.link.lost) throw this.lost();
-    await this.link.write(slipEncode(packet));
+    await this.link.write(framed);
     return this.awaitResponse(op, name, timeoutMs, options);
   }
 

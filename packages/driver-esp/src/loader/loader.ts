@@ -201,10 +201,11 @@ export class EspLoader {
     await this.client.command(Op.FLASH_DEFL_BEGIN, u32le(...words), { signal, timeoutMs });
   }
 
-  async flashDeflData(seq: number, block: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    await this.client.dataCommand(Op.FLASH_DEFL_DATA, seq, block, {
+  /** Sends one FLASH_DEFL_DATA packet, already SLIP-framed (see `prepareRegion`). */
+  async flashDeflData(framed: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.client.exchangeFramed(framed, Op.FLASH_DEFL_DATA, {
       signal,
-      timeoutMs: timeoutMs + this.timeout(block.length + 32, 0),
+      timeoutMs: timeoutMs + this.timeout(framed.length, 0),
     });
   }
 

@@ -18,6 +18,17 @@ export interface ResetTiming {
   bootMs: number;
 }
 
+const pendingStrap = new WeakMap<SerialLink, Promise<void>>();
+
+/** Waits for a background IO0 release of an earlier reset on `link`, if one is pending. */
+export async function settleLines(link: SerialLink): Promise<void> {
+  const pending = pendingStrap.get(link);
+  if (pending) {
+    await pending;
+    pendingStrap.delete(link);
+  }
+}
+
 export const DEFAULT_RESET_TIMING: ResetTiming = { holdMs: 100, strapMs: 50, bootMs: 10 };
 
 /**
@@ -34,18 +45,18 @@ export async function resetToBootloader<T>(
   talk: () => Promise<T>,
 ): Promise<T> {
   if (strategy === "none") return talk();
+  await settleLines(link);
   if (strategy === "classic") {
     await link.setSignals({ dtr: false, rts: true }); // EN low
     await sleep(timing.holdMs, signal);
     await link.setSignals({ dtr: true, rts: false }); // EN released, IO0 low
-    const strap = sleep(timing.strapMs, signal).then(() => link.setSignals({ dtr: false, rts: false }));
-    strap.catch(() => {});
-    try {
-      await sleep(Math.min(timing.bootMs, timing.strapMs), signal);
-      return await talk();
-    } finally {
-      await strap.catch(() => {});
-    }
+    // IO0 is released in the background after strapMs; the next line change waits for it.
+    const strap = sleep(timing.strapMs)
+      .then(() => (link.closed || link.lost ? undefined : link.setSignals({ dtr: false, rts: false })))
+      .catch(() => {});
+    pendingStrap.set(link, strap);
+    await sleep(Math.min(timing.bootMs, timing.strapMs), signal);
+    return talk();
   }
   await link.setSignals({ dtr: false, rts: false });
   await sleep(timing.holdMs, signal);
@@ -67,6 +78,7 @@ export async function hardReset(
   signal?: AbortSignal,
 ): Promise<void> {
   if (strategy === "none") return;
+  await settleLines(link);
   await link.setSignals({ dtr: false, rts: true });
   await sleep(timing.holdMs, signal);
   await link.setSignals({ dtr: false, rts: false });

@@ -191,7 +191,7 @@ export class SimPort implements BindingPortInterface, LinkHost {
     const clock = this.sim.clock;
     const until = this.link.drainedAt;
     if (clock.mode === "real" && until > clock.now()) {
-      await new Promise<void>((resolve) => clock.at(until, resolve));
+      await new Promise<void>((resolve) => clock.at(until, () => resolve()));
     }
   }
 }

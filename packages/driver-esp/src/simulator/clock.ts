@@ -19,7 +19,8 @@ export const realClock: SimClock = {
   now: () => performance.now(),
   at: (timeMs, fn) => {
     const delay = timeMs - performance.now();
-    if (delay <= 0.05) setImmediate(() => fn(timeMs));
+    // Node timers have a 1 ms resolution: anything closer runs on the next loop turn.
+    if (delay < 1) setImmediate(() => fn(timeMs));
     else setTimeout(() => fn(timeMs), delay);
   },
 };

@@ -28,9 +28,8 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
   switch (cmd.op) {
     case Op.SYNC: {
       if (d.length !== SYNC_PAYLOAD.length || !d.every((b, i) => b === SYNC_PAYLOAD[i])) return;
-      if (stub) return sim.reply(Op.SYNC, 0);
-      // The ROM answers a SYNC with eight identical responses.
-      for (let i = 0; i < 8; i++) sim.reply(Op.SYNC, ROM_SYNC_VALUE);
+      // ROM and stub both answer a SYNC with eight identical responses; the stub's value is 0.
+      for (let i = 0; i < 8; i++) sim.reply(Op.SYNC, stub ? 0 : ROM_SYNC_VALUE);
       return;
     }
     case Op.READ_REG:
@@ -183,9 +182,11 @@ function flashBegin(sim: EspSimulator, cmd: DecodedCommand): void {
   const stub = sim.mode === "stub";
   const d = cmd.data;
   const deflate = cmd.op === Op.FLASH_DEFL_BEGIN;
-  if (d.length !== 16 && d.length !== 20) {
+  // The stub takes exactly four words; ROMs after the ESP32 also take a fifth (encrypted flag).
+  if (stub ? d.length !== 16 : d.length !== 16 && d.length !== 20) {
     return sim.reply(cmd.op, 0, undefined, stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
   }
+  if (stub && readU32(d, 8) > 0x4000) return sim.reply(cmd.op, 0, undefined, StubError.BAD_BLOCKSIZE);
   if (!sim.spiAttached && sim.chip.romSpiAttach) return sim.reply(cmd.op, 0, undefined, RomError.INVALID_PARAM);
   const size = readU32(d, 0);
   const blocks = readU32(d, 4);
@@ -198,7 +199,8 @@ function flashBegin(sim: EspSimulator, cmd: DecodedCommand): void {
   const op: FlashOp = {
     deflate,
     offset,
-    size: deflate ? size : blocks * blockSize,
+    // The stub writes exactly `size` bytes (the last block's padding is trimmed); the ROM whole blocks.
+    size: deflate || stub ? size : blocks * blockSize,
     written: 0,
     blocks,
     blockSize,
@@ -278,7 +280,7 @@ function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: nu
     };
     inflate.push(block, false);
     if (inflate.err) return { ms: 0, error: sim.mode === "stub" ? StubError.INFLATE_ERROR : RomError.DEFLATE };
-  } else out = [block];
+  } else out = [sim.mode === "stub" ? block.subarray(0, Math.max(0, op.size - op.written)) : block];
   let ms = 0;
   for (const chunk of out) {
     if (op.written + chunk.length > op.size) {

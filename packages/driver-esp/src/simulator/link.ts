@@ -20,6 +20,9 @@ export class SimLink implements SimOutput {
   private txFree = 0;
   private rxFree = 0;
   private closed = false;
+  /** How late (ms) the last device → host delivery ran, and when it was due. */
+  private lateBy = 0;
+  private lateDue = 0;
 
   constructor(
     readonly sim: EspSimulator,
@@ -36,7 +39,15 @@ export class SimLink implements SimOutput {
     if (this.closed || !sim.connected) return 0;
     const baud = this.hostBaud ?? sim.uartBaud;
     const clock = sim.clock;
-    const start = Math.max(clock.now(), this.txFree);
+    // Both ends share one event loop here; a delivery to the host that ran late because the loop
+    // was busy must not be charged to the host as idle wire time. Take that lateness back once
+    // (never before the moment the host's answer was due, nor before the wire is free).
+    let now = clock.now();
+    if (this.lateBy > 0) {
+      now = Math.max(now - this.lateBy, this.lateDue);
+      this.lateBy = 0;
+    }
+    const start = Math.max(now, this.txFree);
     this.txFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
     const copy = Uint8Array.from(bytes);
     clock.at(this.txFree, (due) => {
@@ -65,8 +76,12 @@ export class SimLink implements SimOutput {
     const start = Math.max(this.sim.now(), this.rxFree);
     this.rxFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
     const copy = Uint8Array.from(bytes);
-    clock.at(this.rxFree, () => {
+    clock.at(this.rxFree, (due) => {
       if (this.closed) return;
+      if (clock.mode === "real") {
+        this.lateBy = Math.max(0, clock.now() - due);
+        this.lateDue = due;
+      }
       this.host.hostReceive(this.impair(copy, baud, this.hostBaud ?? baud));
     });
   }
