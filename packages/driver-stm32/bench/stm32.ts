@@ -74,7 +74,9 @@ async function dfu() {
     await session.flash(
       { regions: [{ name: "app", offset: BASE, data: image }] },
       {
-        onProgress: (p) => void (p.phase === "write" && writeStart === 0 && (writeStart = performance.now())),
+        onProgress: (p) => {
+          if (p.phase === "write" && writeStart === 0) writeStart = performance.now();
+        },
       },
     );
     const ended = performance.now();
