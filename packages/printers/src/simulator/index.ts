@@ -1,0 +1,6 @@
+export {
+  type SimulatedFaults,
+  type WireMode,
+  type ZplSimulatorOptions,
+  ZplPrinterSimulator,
+} from "./zpl-simulator";
