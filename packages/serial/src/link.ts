@@ -342,6 +342,8 @@ class Link implements SerialLink {
   async flushInput(options: SignalOptions = {}): Promise<void> {
     this.check(options.signal);
     await this.writing;
+    // tcflush discards unsent output too: let written bytes leave first.
+    await this.raw.drain().catch(() => {});
     try {
       await this.raw.flush();
     } catch (error) {
