@@ -62,7 +62,7 @@ export class DfuseModel {
   }
 
   /** Milliseconds a GETSTATUS must still wait (the time a real part NAKs it); the USB side waits it out. */
-  busyRemaining(now = Date.now()): number {
+  busyRemaining(now = performance.now()): number {
     return Math.max(0, this.busyUntil - now);
   }
 
@@ -132,7 +132,7 @@ export class DfuseModel {
   }
 
   private getStatus(): Uint8Array {
-    const now = Date.now();
+    const now = performance.now();
     let poll = 0;
     if (this.state === DfuState.dfuDNLOAD_SYNC && this.pending) {
       poll = this.execute(this.pending);
