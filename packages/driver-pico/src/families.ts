@@ -39,10 +39,10 @@ export const RASPBERRY_PI_VENDOR_ID = 0x2e8a;
 
 /** Application-mode product ids picotool recognises (pico-sdk stdio USB, picoprobe, MicroPython). */
 export const APP_PRODUCT_IDS: Readonly<Record<number, string>> = {
-  0x0009: "stdio-usb",
-  0x000a: "stdio-usb",
-  0x0004: "picoprobe",
-  0x0005: "micropython",
+  9: "stdio-usb",
+  10: "stdio-usb",
+  4: "picoprobe",
+  5: "micropython",
 };
 
 export const FAMILIES: Readonly<Record<PicoFamily, PicoFamilyInfo>> = {

@@ -34,7 +34,9 @@ export interface Uf2Block {
 }
 
 /** Encodes one block. `payload` must fit the 476-byte data area; the rest is zero. */
-export function encodeBlock(block: Omit<Uf2Block, "data"> & { payload: Uint8Array; extension?: number }): Uint8Array {
+export function encodeBlock(
+  block: Omit<Uf2Block, "data"> & { payload: Uint8Array; extension?: number },
+): Uint8Array {
   const out = new Uint8Array(UF2_BLOCK_SIZE);
   const view = new DataView(out.buffer);
   view.setUint32(0, UF2_MAGIC_START0, true);

@@ -99,15 +99,24 @@ function chooseFamily(byFamily: Map<number, Uf2Block[]>, family: PicoFamily | un
     }
     return match;
   }
-  const known = content.filter((e) => PICO_FAMILIES.some((f) => FAMILIES[f].acceptedFamilyIds.includes(e.id)));
+  const known = content.filter((e) =>
+    PICO_FAMILIES.some((f) => FAMILIES[f].acceptedFamilyIds.includes(e.id)),
+  );
   const pick = known[0] ?? content[0]!;
   if (known.length > 1) {
-    throw invalid(`The UF2 holds images for several families (${known.map((e) => familyIdName(e.id)).join(", ")}); name the board's family`);
+    throw invalid(
+      `The UF2 holds images for several families (${known.map((e) => familyIdName(e.id)).join(", ")}); name the board's family`,
+    );
   }
   return pick;
 }
 
-function checkBlocks(familyId: number, blocks: Uf2Block[], options: Uf2ReadOptions, ignored: number[]): Uf2Image {
+function checkBlocks(
+  familyId: number,
+  blocks: Uf2Block[],
+  options: Uf2ReadOptions,
+  ignored: number[],
+): Uf2Image {
   const family =
     options.family ?? PICO_FAMILIES.find((f) => FAMILIES[f].acceptedFamilyIds.includes(familyId));
   const info = FAMILIES[family ?? "rp2040"];
@@ -121,14 +130,21 @@ function checkBlocks(familyId: number, blocks: Uf2Block[], options: Uf2ReadOptio
     if (b.numBlocks !== numBlocks) {
       throw invalid(`UF2 block ${b.blockNo} says ${b.numBlocks} blocks, the first said ${numBlocks}`, at);
     }
-    if (b.blockNo >= numBlocks) throw invalid(`UF2 block number ${b.blockNo} is beyond numBlocks ${numBlocks}`, at);
+    if (b.blockNo >= numBlocks)
+      throw invalid(`UF2 block number ${b.blockNo} is beyond numBlocks ${numBlocks}`, at);
     if (seen[b.blockNo]) throw invalid(`UF2 block ${b.blockNo} appears twice`, at);
     seen[b.blockNo] = 1;
     if (b.payloadSize !== UF2_PAYLOAD_SIZE) {
-      throw invalid(`UF2 block ${b.blockNo} carries ${b.payloadSize} bytes; RP2040/RP2350 bootroms need 256`, at);
+      throw invalid(
+        `UF2 block ${b.blockNo} carries ${b.payloadSize} bytes; RP2040/RP2350 bootroms need 256`,
+        at,
+      );
     }
     if (b.targetAddr % UF2_PAYLOAD_SIZE !== 0) {
-      throw invalid(`UF2 block ${b.blockNo} targets 0x${b.targetAddr.toString(16)}, which is not 256-aligned`, at);
+      throw invalid(
+        `UF2 block ${b.blockNo} targets 0x${b.targetAddr.toString(16)}, which is not 256-aligned`,
+        at,
+      );
     }
     const end = b.targetAddr + UF2_PAYLOAD_SIZE;
     if (b.targetAddr >= info.flashBase && end <= info.flashBase + info.maxFlashSize) {
@@ -151,7 +167,8 @@ function checkBlocks(familyId: number, blocks: Uf2Block[], options: Uf2ReadOptio
     }
   }
   const missing = seen.indexOf(0);
-  if (missing >= 0) throw invalid(`UF2 block ${missing} of ${numBlocks} is missing (truncated file?)`, { missing });
+  if (missing >= 0)
+    throw invalid(`UF2 block ${missing} of ${numBlocks} is missing (truncated file?)`, { missing });
   if (flash > 0 && ram > 0) throw invalid("The UF2 mixes flash and RAM blocks");
   return assemble(familyId, family, flash > 0 ? "flash" : "ram", blocks, ignored);
 }

@@ -6,6 +6,15 @@ import { writeUf2 } from "./writer";
 
 const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
 
+const flip = (at: number, mask: number) => (b: Uint8Array) => {
+  b[at] = (b[at] ?? 0) ^ mask;
+  return b;
+};
+const setU32 = (at: number, value: number) => (b: Uint8Array) => {
+  new DataView(b.buffer, b.byteOffset).setUint32(at, value, true);
+  return b;
+};
+
 function image(size: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);
   let x = seed;
@@ -66,9 +75,9 @@ describe("writeUf2", () => {
     expect(() => writeUf2(new Uint8Array(0), { family: "rp2040" })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
-    expect(() => writeUf2(image(4096), { family: "rp2040", address: 0x101f_f800, flashSize: 2 << 20 })).toThrow(
-      expect.objectContaining({ code: "IMAGE_TOO_LARGE" }),
-    );
+    expect(() =>
+      writeUf2(image(4096), { family: "rp2040", address: 0x101f_f800, flashSize: 2 << 20 }),
+    ).toThrow(expect.objectContaining({ code: "IMAGE_TOO_LARGE" }));
   });
 });
 
@@ -90,7 +99,8 @@ describe("readUf2", () => {
   it("accepts blocks in any order and a RAM image", () => {
     const uf2 = writeUf2(image(1024), { family: "rp2040", address: 0x2000_0000 });
     const shuffled = new Uint8Array(uf2.length);
-    [3, 1, 0, 2].forEach((from, to) => shuffled.set(uf2.subarray(from * 512, from * 512 + 512), to * 512));
+    for (const [to, from] of [3, 1, 0, 2].entries())
+      shuffled.set(uf2.subarray(from * 512, from * 512 + 512), to * 512);
     const read = readUf2(shuffled, { family: "rp2040" });
     expect(read.target).toBe("ram");
     expect(Buffer.from(read.flat).equals(Buffer.from(image(1024)))).toBe(true);
@@ -102,7 +112,9 @@ describe("readUf2", () => {
       expect.objectContaining({ code: "UF2_WRONG_FAMILY", message: expect.stringContaining("RP2350_ARM_S") }),
     );
     const rp2040 = writeUf2(image(512), { family: "rp2040" });
-    expect(() => readUf2(rp2040, { family: "rp2350" })).toThrow(expect.objectContaining({ code: "UF2_WRONG_FAMILY" }));
+    expect(() => readUf2(rp2040, { family: "rp2350" })).toThrow(
+      expect.objectContaining({ code: "UF2_WRONG_FAMILY" }),
+    );
   });
 
   it("takes only the board's family out of a combined file", () => {
@@ -127,14 +139,14 @@ describe("readUf2", () => {
   it("refuses corrupt files with IMAGE_INVALID", () => {
     const good = writeUf2(image(1024), { family: "rp2040" });
     const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
-      ["bad start magic", (b) => (b[512] ^= 1, b), /block 1 is corrupt: its start magic/],
-      ["bad end magic", (b) => (b[1024 + 508] ^= 0x80, b), /block 2 is corrupt: its end magic/],
+      ["bad start magic", flip(512, 1), /block 1 is corrupt: its start magic/],
+      ["bad end magic", flip(1024 + 508, 0x80), /block 2 is corrupt: its end magic/],
       ["truncated block", (b) => b.subarray(0, 1000), /not a multiple of 512/],
       ["missing block", (b) => b.subarray(0, 1536), /block 3 of 4 is missing/],
-      ["payload size", (b) => (new DataView(b.buffer).setUint32(16, 476, true), b), /carries 476 bytes/],
-      ["duplicate number", (b) => (new DataView(b.buffer).setUint32(512 + 20, 0, true), b), /block 0 appears twice/],
-      ["numBlocks disagree", (b) => (new DataView(b.buffer).setUint32(512 + 24, 5, true), b), /says 5 blocks/],
-      ["unaligned address", (b) => (new DataView(b.buffer).setUint32(12, 0x1000_0004, true), b), /not 256-aligned/],
+      ["payload size", setU32(16, 476), /carries 476 bytes/],
+      ["duplicate number", setU32(512 + 20, 0), /block 0 appears twice/],
+      ["numBlocks disagree", setU32(512 + 24, 5), /says 5 blocks/],
+      ["unaligned address", setU32(12, 0x1000_0004), /not 256-aligned/],
       ["empty", () => new Uint8Array(0), /not a UF2 file/],
     ];
     for (const [name, corrupt, message] of cases) {
@@ -172,7 +184,10 @@ describe("readUf2", () => {
       payload: new Uint8Array(256),
     });
     expect(() => readUf2(peripheral, { family: "rp2040" })).toThrow(
-      expect.objectContaining({ code: "IMAGE_TOO_LARGE", message: expect.stringContaining("outside the flash") }),
+      expect.objectContaining({
+        code: "IMAGE_TOO_LARGE",
+        message: expect.stringContaining("outside the flash"),
+      }),
     );
   });
 });

@@ -37,11 +37,16 @@ export function writeUf2(data: Uint8Array, options: Uf2WriteOptions): Uint8Array
   const info = FAMILIES[options.family];
   if (!info) throw picoError(ErrorCodes.INVALID_ARGUMENT, `Unknown chip family ${String(options.family)}`);
   const address = options.address ?? info.flashBase;
-  if (data.length === 0) throw picoError(ErrorCodes.INVALID_ARGUMENT, "The image is empty", { retryable: false });
+  if (data.length === 0)
+    throw picoError(ErrorCodes.INVALID_ARGUMENT, "The image is empty", { retryable: false });
   if (!Number.isInteger(address) || address % UF2_PAYLOAD_SIZE !== 0) {
-    throw picoError(ErrorCodes.INVALID_ARGUMENT, `UF2 address 0x${address.toString(16)} is not 256-byte aligned`, {
-      retryable: false,
-    });
+    throw picoError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `UF2 address 0x${address.toString(16)} is not 256-byte aligned`,
+      {
+        retryable: false,
+      },
+    );
   }
   const flashSize = options.flashSize ?? info.maxFlashSize;
   const end = address + data.length;
