@@ -66,6 +66,17 @@ describe("esp driver flashing", () => {
     await session.close();
   });
 
+  it("flashes an ESP8266 at the ROM baud (its ROM has neither CHANGE_BAUDRATE nor MD5)", async () => {
+    const { sim, driver, port } = await bench({ chip: "esp8266" }, { baudRate: 115200 });
+    const session = await driver.open(port);
+    const p = plan("esp8266");
+    await session.flash(p);
+    expect(sim.uartBaud).toBe(115200);
+    expect(sim.mode).toBe("stub");
+    expect((await session.verify(p)).ok).toBe(true);
+    await session.close();
+  });
+
   it("compresses each image once per batch through FlashRegion.cache", async () => {
     const cache = new Map<string, unknown>();
     let sets = 0;

@@ -262,6 +262,8 @@ export class EspSession implements BoardSession {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ensureFast(signal);
+        // The ESP8266 ROM has no SPI_FLASH_MD5; its MD5 comes from the stub.
+        if (!this.loader.stub && !this.loader.requireChip().romMd5) await this.loader.runStub(signal);
         return await this.loader.md5(p.region.offset, p.padded.length, signal);
       } catch (error) {
         if (!isFactoryError(error, RETRYABLE) || attempt >= this.opts.writeAttempts) throw error;

@@ -169,7 +169,9 @@ export class EspClient {
       const resp = decodeResponse(frame);
       if (!resp) continue;
       if (resp.op !== op) continue;
-      const at = options.dataLength ?? 0;
+      let at = options.dataLength ?? 0;
+      // A failure carries no data, only the status bytes.
+      if (resp.data.length < at + 2 && resp.data.length >= 2 && resp.data[0] !== 0) at = 0;
       if (resp.data.length < at + 2) {
         throw createError(PKG, ErrorCodes.PROTOCOL_ERROR, `Short answer to ${name} from ${this.link.path}`, {
           details: { port: this.link.path, command: name, length: resp.data.length },
