@@ -11,6 +11,7 @@ import {
   throwIfAborted,
 } from "@factory/core";
 import { PKG } from "./errors";
+import { runAt } from "./sim/clock";
 import type { DeviceWire, SimulatedDevice } from "./sim/types";
 
 export interface PtyBridgeOptions extends SignalOptions {
@@ -85,6 +86,8 @@ export async function exposeOnPty(device: SimulatedDevice, options: PtyBridgeOpt
     },
     hostBaudRate: undefined,
     hostOpen: true,
+    now: () => performance.now(),
+    at: (timeMs, fn) => runAt(timeMs, fn),
   };
 
   const ptyPath = await new Promise<string>((resolve, reject) => {

@@ -292,12 +292,14 @@ export class OptibootSimulator implements SimulatedDevice {
     }
     this.busy = true;
     this.stats.programMs += ms;
-    runAt(performance.now() + ms, () => {
+    const done = (): void => {
       if (this.mode !== "bootloader") return;
       this.busy = false;
       this.reply(Stk.OK);
       this.process();
-    });
+    };
+    if (this.wire) this.wire.at(this.wire.now() + ms, done);
+    else runAt(performance.now() + ms, done);
   }
 }
 

@@ -29,6 +29,9 @@ export class SimCable implements DeviceWire {
   private host: CableHost | undefined;
   private readonly toDeviceQueue: { time: number; run: () => void }[] = [];
   private readonly toHostQueue: { time: number; run: () => void }[] = [];
+  private virtualNow: number | undefined;
+  /** How late (ms) the last delivery to the host ran, and when: a host reacting to it is not charged for that. */
+  private hostLag = { ms: 0, at: 0 };
   private txFree = 0;
   private rxFree = 0;
   private generation = 0;
@@ -43,6 +46,25 @@ export class SimCable implements DeviceWire {
     this.faults = options.faults ?? [];
     this.timing = options.timing ?? "instant";
     device.attach?.(this);
+  }
+
+  now(): number {
+    return this.virtualNow ?? performance.now();
+  }
+
+  at(timeMs: number, fn: () => void): void {
+    runAt(timeMs, () => this.asOf(timeMs, fn));
+  }
+
+  /** Runs device code with its clock at `timeMs` (when it was due, not when the timer fired). */
+  private asOf(timeMs: number, fn: () => void): void {
+    const outer = this.virtualNow;
+    this.virtualNow = timeMs;
+    try {
+      fn();
+    } finally {
+      this.virtualNow = outer;
+    }
   }
 
   get hostBaudRate(): number | undefined {
@@ -129,14 +151,32 @@ export class SimCable implements DeviceWire {
       return;
     }
     const byteMs = (host.bitsPerByte * 1000) / host.baudRate;
-    const now = performance.now();
+    // Device replies start from the device's time. Host writes start from the real time the host
+    // wrote, less the lateness of the timer that delivered what it is reacting to (a simulator
+    // artifact, not host latency).
+    const real = performance.now();
+    const lag = real - this.hostLag.at < 50 ? this.hostLag.ms : 0;
+    const now = direction === "to-host" ? this.now() : real - lag;
     let free = Math.max(now, direction === "to-device" ? this.txFree : this.rxFree);
     const queue = direction === "to-device" ? this.toDeviceQueue : this.toHostQueue;
     const idle = queue.length === 0;
+    const device = direction === "to-device";
     for (let at = 0; at < bytes.length; at += SLICE) {
       const slice = bytes.subarray(at, at + SLICE);
       free += slice.length * byteMs;
-      queue.push({ time: free, run: () => deliver(slice) });
+      const due = free;
+      queue.push({
+        time: due,
+        run: () => {
+          if (device) {
+            this.asOf(due, () => deliver(slice));
+            return;
+          }
+          const at = performance.now();
+          this.hostLag = { ms: Math.max(0, at - due), at };
+          deliver(slice);
+        },
+      });
     }
     if (idle) this.pump(queue);
     if (direction === "to-device") this.txFree = free;

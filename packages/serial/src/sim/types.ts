@@ -15,6 +15,14 @@ export interface DeviceWire {
   readonly hostBaudRate: number | undefined;
   /** Whether a host has the port open. */
   readonly hostOpen: boolean;
+  /**
+   * The device's notion of now (ms, `performance.now()` scale): while the device handles bytes,
+   * the time they were due to arrive, so that a late JavaScript timer does not make the device
+   * look slow. Device timers should use it with {@link at}.
+   */
+  now(): number;
+  /** Runs `fn` at device time `timeMs` (precisely, see `runAt`); inside it, `now()` is `timeMs`. */
+  at(timeMs: number, fn: () => void): void;
 }
 
 /**
