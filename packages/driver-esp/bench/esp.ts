@@ -12,8 +12,8 @@ import { createEspDriver, prepareRegion } from "../src/index";
 import {
   createEspSimulator,
   EspSimBinding,
-  makeFirmwareImage,
   type FlashTiming,
+  makeFirmwareImage,
   REALISTIC_FLASH_TIMING,
 } from "../src/simulator/index";
 
@@ -63,7 +63,9 @@ const plan: FlashPlan = { regions: [{ name: "app", offset: OFFSET, data: app, ca
 // The batch compresses once, before the first device; per-device times exclude it.
 const prepared = await prepareRegion(plan.regions[0]!);
 const compressed = prepared.deflated.length;
-console.log(`image ${SIZE} bytes, deflated ${compressed} bytes (${((compressed / SIZE) * 100).toFixed(1)} %)`);
+console.log(
+  `image ${SIZE} bytes, deflated ${compressed} bytes (${((compressed / SIZE) * 100).toFixed(1)} %)`,
+);
 
 // Warm the process up (module loading, JIT) once, as a station does before its first device.
 {

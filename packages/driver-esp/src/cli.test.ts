@@ -1,11 +1,15 @@
-import { requirePeer } from "@factory/core/testing";
 import { existsSync } from "node:fs";
 import { PassThrough } from "node:stream";
+import { requirePeer } from "@factory/core/testing";
 import { describe, expect, it } from "vitest";
 import { commands } from "./cli";
 import { createEspDriver } from "./driver/driver";
 
-const hasSocat = requirePeer({ name: "socat (pseudo-terminal pairs)", commands: ["socat"], install: "apt-get install socat" });
+const hasSocat = requirePeer({
+  name: "socat (pseudo-terminal pairs)",
+  commands: ["socat"],
+  install: "apt-get install socat",
+});
 
 describe("factory sim esp", () => {
   it("rejects bad arguments with exit code 2", async () => {
@@ -14,7 +18,13 @@ describe("factory sim esp", () => {
     stderr.on("data", (d) => {
       text += String(d);
     });
-    const io = { stdout: new PassThrough(), stderr, env: {}, cwd: process.cwd(), signal: new AbortController().signal };
+    const io = {
+      stdout: new PassThrough(),
+      stderr,
+      env: {},
+      cwd: process.cwd(),
+      signal: new AbortController().signal,
+    };
     expect(await commands["sim esp"]!.run(["esp", "--chip", "esp99"], io)).toBe(2);
     expect(text).toMatch(/unknown chip "esp99"/);
   });
@@ -27,7 +37,10 @@ describe("factory sim esp", () => {
     });
     const controller = new AbortController();
     const io = { stdout, stderr: new PassThrough(), env: {}, cwd: process.cwd(), signal: controller.signal };
-    const running = commands["sim esp"]!.run(["esp", "--pty", "--chip", "esp8266", "--timing", "instant"], io);
+    const running = commands["sim esp"]!.run(
+      ["esp", "--pty", "--chip", "esp8266", "--timing", "instant"],
+      io,
+    );
     const end = Date.now() + 5000;
     while (!/ on (\S+) /.test(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     const path = / on (\S+) /.exec(text)?.[1];

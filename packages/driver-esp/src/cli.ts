@@ -60,7 +60,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     startIn: args.start === "app" ? "app" : "bootloader",
   });
   const server = await startEspPtyServer(sim, { signal: io.signal });
-  io.stdout.write(`${CHIPS[chip].name} simulator on ${server.path} (no reset lines; use no_reset). Ctrl-C stops.\n`);
+  io.stdout.write(
+    `${CHIPS[chip].name} simulator on ${server.path} (no reset lines; use no_reset). Ctrl-C stops.\n`,
+  );
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     else io.signal.addEventListener("abort", () => resolve(), { once: true });

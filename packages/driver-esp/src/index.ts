@@ -14,8 +14,8 @@ export { EspClient } from "./loader/client";
 export { EspLoader } from "./loader/loader";
 export type { ResetStrategy, ResetTiming } from "./loader/reset";
 export { CHIPS, type ChipInfo, chipFromMagic, type EspFamily } from "./protocol/chips";
-export { createWebSerialPort, type WebSerialPortLike } from "./transport/web-serial";
 export { loadNativeBinding, openSerialLink, type SerialLink } from "./transport/serial-link";
+export { createWebSerialPort, type WebSerialPortLike } from "./transport/web-serial";
 
 /** The driver factory (`defineBoardDriver`) config loads by package name. */
 export const driverFactory = defineBoardDriver<EspDriverOptions>({

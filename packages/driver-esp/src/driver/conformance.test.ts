@@ -14,7 +14,11 @@ for (const chip of ["esp32", "esp8266"] as const) {
       emptyPort: { path: "sim:nothing-here" },
       plan: {
         regions: [
-          { name: "bootloader", offset: bootOffset, data: makeFirmwareImage({ size: 24_000, chip, seed: 1 }) },
+          {
+            name: "bootloader",
+            offset: bootOffset,
+            data: makeFirmwareImage({ size: 24_000, chip, seed: 1 }),
+          },
           { name: "partition-table", offset: 0x8000, data: makePartitionTable() },
           { name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 180_000, chip, seed: 2 }) },
         ],

@@ -7,8 +7,8 @@ import {
   type TimeoutOptions,
   throwIfAborted,
 } from "@factory/core";
-import type { SerialLink } from "../transport/serial-link";
 import { PKG } from "../errors";
+import type { SerialLink } from "../transport/serial-link";
 
 const MAX_BACKLOG = 200;
 
@@ -64,7 +64,8 @@ export class SerialLineConsole implements LineConsole {
   async expect(pattern: string | RegExp, options: TimeoutOptions): Promise<string> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const end = performance.now() + timeoutMs;
-    const matches = (l: string): boolean => (typeof pattern === "string" ? l.includes(pattern) : pattern.test(l));
+    const matches = (l: string): boolean =>
+      typeof pattern === "string" ? l.includes(pattern) : pattern.test(l);
     for (;;) {
       while (this.lines.length > 0) {
         const l = this.lines.shift()!;

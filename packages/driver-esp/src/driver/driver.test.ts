@@ -1,6 +1,12 @@
 import { type FlashPlan, isFactoryError, loadBoardDriver } from "@factory/core";
 import { describe, expect, it } from "vitest";
-import { createEspSimulator, EspSimBinding, type EspSimulatorOptions, makeFirmwareImage, makePartitionTable } from "../simulator";
+import {
+  createEspSimulator,
+  EspSimBinding,
+  type EspSimulatorOptions,
+  makeFirmwareImage,
+  makePartitionTable,
+} from "../simulator";
 import { createEspDriver } from "./driver";
 import type { EspDriverOptions } from "./options";
 
@@ -42,7 +48,13 @@ describe("esp driver identity", () => {
     const { driver, port } = await bench({ chip, mac, flashSize: 16 * 1024 * 1024 });
     const session = await driver.open(port);
     const id = await session.identify();
-    expect(id).toMatchObject({ family: chip, chip: name, mac, uniqueId: mac.replaceAll(":", ""), flashSize: 16 << 20 });
+    expect(id).toMatchObject({
+      family: chip,
+      chip: name,
+      mac,
+      uniqueId: mac.replaceAll(":", ""),
+      flashSize: 16 << 20,
+    });
     expect(id.extra?.flashId).toBe("0x1840ef");
     if (chip === "esp32") expect(id.revision).toBe("v3.0");
     await session.close();
@@ -56,9 +68,12 @@ describe("esp driver flashing", () => {
     const p = plan();
     const first = await session.flash(p);
     expect(first.regions.every((r) => !r.skipped)).toBe(true);
-    for (const r of p.regions) expect(Buffer.from(sim.readFlashImage(r.offset, r.data.length)).equals(Buffer.from(r.data))).toBe(true);
+    for (const r of p.regions)
+      expect(Buffer.from(sim.readFlashImage(r.offset, r.data.length)).equals(Buffer.from(r.data))).toBe(true);
     const nvs = p.regions[2]!;
-    const changed: FlashPlan = { regions: p.regions.map((r) => (r === nvs ? { ...r, data: r.data.map((b) => b ^ 1) } : r)) };
+    const changed: FlashPlan = {
+      regions: p.regions.map((r) => (r === nvs ? { ...r, data: r.data.map((b) => b ^ 1) } : r)),
+    };
     const second = await session.flash(changed);
     expect(second.regions.map((r) => r.skipped)).toEqual([true, true, false, true]);
     expect(second.bytesWritten).toBe(nvs.data.length);
@@ -82,13 +97,20 @@ describe("esp driver flashing", () => {
     let sets = 0;
     const counting = new Proxy(cache, {
       get(target, key) {
-        if (key === "set") return (k: string, v: unknown) => (sets++, target.set(k, v));
+        if (key === "set") {
+          return (k: string, v: unknown) => {
+            sets++;
+            return target.set(k, v);
+          };
+        }
         const v = Reflect.get(target, key);
         return typeof v === "function" ? v.bind(target) : v;
       },
     });
     const app = makeFirmwareImage({ size: 120_000, seed: 4 });
-    const shared: FlashPlan = { regions: [{ name: "app", offset: 0x10000, data: app, scope: "shared", cache: counting }] };
+    const shared: FlashPlan = {
+      regions: [{ name: "app", offset: 0x10000, data: app, scope: "shared", cache: counting }],
+    };
     for (let i = 0; i < 3; i++) {
       const { sim, driver, port } = await bench({ seed: i + 1 });
       const session = await driver.open(port);
@@ -153,7 +175,9 @@ describe("esp driver flashing", () => {
 
   it("loads by package name through @factory/core", async () => {
     const sim = await createEspSimulator({});
-    const driver = await loadBoardDriver("@factory/driver-esp", { binding: new EspSimBinding().add("sim:x", sim) });
+    const driver = await loadBoardDriver("@factory/driver-esp", {
+      binding: new EspSimBinding().add("sim:x", sim),
+    });
     expect(driver.name).toBe("esp");
     expect((await driver.probe({ path: "sim:x" })).present).toBe(true);
   });
@@ -163,15 +187,21 @@ describe("esp driver bad input", () => {
   it("refuses images that are not ESP images or are built for another chip, and writes nothing", async () => {
     const { sim, driver, port } = await bench();
     const session = await driver.open(port);
-    const notImage: FlashPlan = { regions: [{ name: "app", offset: 0x10000, data: new Uint8Array(4096).fill(0x42) }] };
+    const notImage: FlashPlan = {
+      regions: [{ name: "app", offset: 0x10000, data: new Uint8Array(4096).fill(0x42) }],
+    };
     const e1 = await rejection(session.flash(notImage));
     expect(e1.code).toBe("IMAGE_INVALID");
     expect(e1.message).toMatch(/^\[driver-esp\] Region "app" is not an ESP firmware image/);
-    const s3Image: FlashPlan = { regions: [{ name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 4096, chip: "esp32s3" }) }] };
+    const s3Image: FlashPlan = {
+      regions: [{ name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 4096, chip: "esp32s3" }) }],
+    };
     const e2 = await rejection(session.flash(s3Image));
     expect(e2.code).toBe("IMAGE_INVALID");
     expect(e2.message).toMatch(/chip id 9.*ESP32 \(chip id 0\)/);
-    const badTable: FlashPlan = { regions: [{ name: "partition-table", offset: 0x8000, data: new Uint8Array(64) }] };
+    const badTable: FlashPlan = {
+      regions: [{ name: "partition-table", offset: 0x8000, data: new Uint8Array(64) }],
+    };
     expect((await rejection(session.flash(badTable))).code).toBe("IMAGE_INVALID");
     expect(sim.stats.commands["0x10"]).toBeUndefined();
     // The session still works after refusing.
@@ -205,8 +235,12 @@ describe("esp driver bad input", () => {
     const session = await driver.open(port);
     expect((await rejection(driver.open(port))).code).toBe("PORT_BUSY");
     await session.close();
-    expect((await rejection(driver.open(port, { settings: { baudRate: "fast" } }))).code).toBe("INVALID_ARGUMENT");
-    expect((await rejection(driver.open(port, { settings: { reset: "magic" } }))).code).toBe("INVALID_ARGUMENT");
+    expect((await rejection(driver.open(port, { settings: { baudRate: "fast" } }))).code).toBe(
+      "INVALID_ARGUMENT",
+    );
+    expect((await rejection(driver.open(port, { settings: { reset: "magic" } }))).code).toBe(
+      "INVALID_ARGUMENT",
+    );
     // Every failure above released the port.
     await (await driver.open(port)).close();
   });

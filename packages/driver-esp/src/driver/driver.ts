@@ -14,9 +14,9 @@ import {
   throwIfAborted,
   toFactoryError,
 } from "@factory/core";
-import type { BindingInterface } from "../transport/binding-types";
 import { PKG } from "../errors";
 import type { ResetStrategy } from "../loader/reset";
+import type { BindingInterface } from "../transport/binding-types";
 import { loadNativeBinding } from "../transport/serial-link";
 import type { EspDriverOptions } from "./options";
 import { resolveOptions } from "./options";
@@ -119,7 +119,11 @@ export class EspDriver implements BoardDriver {
     }
     const opts = resolveOptions(this.options, options.settings, (m) => invalid(m));
     const strategy: ResetStrategy =
-      opts.reset === "auto" ? (port.vendorId === 0x303a && port.productId === 0x1001 ? "usb-jtag" : "classic") : opts.reset;
+      opts.reset === "auto"
+        ? port.vendorId === 0x303a && port.productId === 0x1001
+          ? "usb-jtag"
+          : "classic"
+        : opts.reset;
     const logger = (options.logger ?? this.logger).child({ port: port.path });
     const binding = await this.binding();
     return EspSession.open(binding, port, opts, strategy, logger, options.signal);

@@ -7,7 +7,14 @@
  */
 import { type FlashPlan, isFactoryError } from "@factory/core";
 import { describe, expect, it } from "vitest";
-import { createEspSimulator, EspSimBinding, type EspSimFaults, type EspSimulator, makeFirmwareImage, prng } from "../simulator";
+import {
+  createEspSimulator,
+  EspSimBinding,
+  type EspSimFaults,
+  type EspSimulator,
+  makeFirmwareImage,
+  prng,
+} from "../simulator";
 import { createEspDriver } from "./driver";
 
 const REAL_PORT = process.env.ESP_TEST_PORT;
@@ -45,7 +52,11 @@ function makePlan(rnd: () => number): FlashPlan {
   return {
     regions: [
       { name: "nvs", offset: 0x9000, data: nvs },
-      { name: "app", offset: 0x10000, data: makeFirmwareImage({ size: appSize, seed: Math.floor(rnd() * 1e9) }) },
+      {
+        name: "app",
+        offset: 0x10000,
+        data: makeFirmwareImage({ size: appSize, seed: Math.floor(rnd() * 1e9) }),
+      },
     ],
   };
 }
@@ -115,7 +126,12 @@ async function trial(index: number): Promise<Outcome> {
           Buffer.from(sim!.readFlashImage(r.offset, r.data.length)).equals(Buffer.from(r.data)),
         );
       }
-      return { fault, good, ms: performance.now() - started, ...(contentOk !== undefined ? { contentOk } : {}) };
+      return {
+        fault,
+        good,
+        ms: performance.now() - started,
+        ...(contentOk !== undefined ? { contentOk } : {}),
+      };
     } finally {
       await session.close();
     }
@@ -139,39 +155,47 @@ async function trial(index: number): Promise<Outcome> {
   }
 }
 
-describe(REAL_PORT ? `fault injection on the board at ${REAL_PORT}` : "fault injection on simulated boards", () => {
-  it(
-    `${TRIALS} randomized devices: never good with wrong content, never hung, always a coded failure`,
-    async () => {
-      const outcomes: Outcome[] = [];
-      // Real boards one at a time; simulated ones six at a time (ports never stall each other).
-      const width = REAL_PORT ? 1 : 6;
-      for (let i = 0; i < TRIALS; i += width) {
-        const batch = Array.from({ length: Math.min(width, TRIALS - i) }, (_, k) => trial(i + k));
-        outcomes.push(...(await Promise.all(batch)));
-      }
-      for (const o of outcomes) {
-        expect(o.code, `${o.fault}: ${JSON.stringify(o)}`).not.toBe("HUNG");
-        if (o.good) {
-          if (o.contentOk !== undefined) expect(o.contentOk, `${o.fault} reported good with wrong content`).toBe(true);
-        } else if (o.code !== undefined) {
-          expect(o.code, `${o.fault}: ${o.code}`).toMatch(/^[A-Z][A-Z0-9_]+$/);
-          expect(o.code).not.toMatch(/^UNCODED|^INTERNAL$/);
+describe(
+  REAL_PORT ? `fault injection on the board at ${REAL_PORT}` : "fault injection on simulated boards",
+  () => {
+    it(
+      `${TRIALS} randomized devices: never good with wrong content, never hung, always a coded failure`,
+      async () => {
+        const outcomes: Outcome[] = [];
+        // Real boards one at a time; simulated ones six at a time (ports never stall each other).
+        const width = REAL_PORT ? 1 : 6;
+        for (let i = 0; i < TRIALS; i += width) {
+          const batch = Array.from({ length: Math.min(width, TRIALS - i) }, (_, k) => trial(i + k));
+          outcomes.push(...(await Promise.all(batch)));
         }
-      }
-      // A chip that lies about its MD5 or never answers is never reported good. (A stuck bit only
-      // corrupts bytes that needed it clear; the content check above covers it either way.)
-      for (const o of outcomes.filter((x) => x.fault === "wrongMd5" || x.fault === "noSync")) {
-        expect(o.good, JSON.stringify(o)).toBe(false);
-      }
-      // Clean devices and cable-only limits succeed.
-      for (const o of outcomes.filter((x) => x.fault === "none" || x.fault === "maxBaud")) {
-        expect(o.good, JSON.stringify(o)).toBe(true);
-      }
-      const summary: Record<string, string[]> = {};
-      for (const o of outcomes) (summary[o.fault] ??= []).push(o.good ? "good" : (o.code ?? "verify-mismatch"));
-      console.log(JSON.stringify(summary));
-    },
-    REAL_PORT ? 600_000 : 240_000,
-  );
-});
+        for (const o of outcomes) {
+          expect(o.code, `${o.fault}: ${JSON.stringify(o)}`).not.toBe("HUNG");
+          if (o.good) {
+            if (o.contentOk !== undefined)
+              expect(o.contentOk, `${o.fault} reported good with wrong content`).toBe(true);
+          } else if (o.code !== undefined) {
+            expect(o.code, `${o.fault}: ${o.code}`).toMatch(/^[A-Z][A-Z0-9_]+$/);
+            expect(o.code).not.toMatch(/^UNCODED|^INTERNAL$/);
+          }
+        }
+        // A chip that lies about its MD5 or never answers is never reported good. (A stuck bit only
+        // corrupts bytes that needed it clear; the content check above covers it either way.)
+        for (const o of outcomes.filter((x) => x.fault === "wrongMd5" || x.fault === "noSync")) {
+          expect(o.good, JSON.stringify(o)).toBe(false);
+        }
+        // Clean devices and cable-only limits succeed.
+        for (const o of outcomes.filter((x) => x.fault === "none" || x.fault === "maxBaud")) {
+          expect(o.good, JSON.stringify(o)).toBe(true);
+        }
+        const summary: Record<string, string[]> = {};
+        for (const o of outcomes) {
+          const list = summary[o.fault] ?? [];
+          list.push(o.good ? "good" : (o.code ?? "verify-mismatch"));
+          summary[o.fault] = list;
+        }
+        console.log(JSON.stringify(summary));
+      },
+      REAL_PORT ? 600_000 : 240_000,
+    );
+  },
+);

@@ -1,7 +1,7 @@
 import { createError, type DeviceIdentity, ErrorCodes } from "@factory/core";
+import { PKG } from "../errors";
 import type { EspLoader } from "../loader/loader";
 import { ESP32_EFUSE, formatMac } from "../protocol/chips";
-import { PKG } from "../errors";
 
 const ESP32_PACKAGES: Record<number, string> = {
   0: "ESP32-D0WDQ6",
@@ -31,13 +31,25 @@ export async function readIdentity(
     else if (((w1 >>> 16) & 0xff) === 0) oui = [0x18, 0xfe, 0x34];
     else if (((w1 >>> 16) & 0xff) === 1) oui = [0xac, 0xd0, 0x74];
     else {
-      throw createError(PKG, ErrorCodes.PROTOCOL_ERROR, `The ESP8266 on ${loader.link.path} has an unknown MAC OUI`, {
-        details: { port: loader.link.path, mac1: w1 },
-      });
+      throw createError(
+        PKG,
+        ErrorCodes.PROTOCOL_ERROR,
+        `The ESP8266 on ${loader.link.path} has an unknown MAC OUI`,
+        {
+          details: { port: loader.link.path, mac1: w1 },
+        },
+      );
     }
     mac = [...oui, (w1 >>> 8) & 0xff, w1 & 0xff, (w0 >>> 24) & 0xff];
   } else {
-    mac = [(w1 >>> 8) & 0xff, w1 & 0xff, (w0 >>> 24) & 0xff, (w0 >>> 16) & 0xff, (w0 >>> 8) & 0xff, w0 & 0xff];
+    mac = [
+      (w1 >>> 8) & 0xff,
+      w1 & 0xff,
+      (w0 >>> 24) & 0xff,
+      (w0 >>> 16) & 0xff,
+      (w0 >>> 8) & 0xff,
+      w0 & 0xff,
+    ];
   }
   let description = chip.name;
   let revision: string | undefined;

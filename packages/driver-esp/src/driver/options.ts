@@ -1,5 +1,5 @@
-import type { BindingInterface } from "../transport/binding-types";
 import type { ResetStrategy, ResetTiming } from "../loader/reset";
+import type { BindingInterface } from "../transport/binding-types";
 
 /**
  * Settings of the ESP driver. Every field may also come per port through `open(port, { settings })`

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { deflate } from "node:zlib";
 import { createError, ErrorCodes, type FlashPlan, type FlashRegion } from "@factory/core";
+import { PKG } from "../errors";
 import { FLASH_WRITE_SIZE } from "../loader/loader";
 import type { ChipInfo } from "../protocol/chips";
 import { encodeDataBlock, Op } from "../protocol/commands";
 import { slipEncode } from "../protocol/slip";
-import { PKG } from "../errors";
 
 const deflateAsync = promisify(deflate);
 
@@ -80,10 +80,13 @@ export function validatePlan(plan: FlashPlan, flashSize?: number): void {
       throw planError(`Region "${r.name}" has no data`, { region: r.name });
     }
     if (!Number.isInteger(r.offset) || r.offset < 0 || r.offset % SECTOR !== 0) {
-      throw planError(`Region "${r.name}" starts at 0x${r.offset.toString(16)}, which is not a multiple of 4 KiB`, {
-        region: r.name,
-        offset: r.offset,
-      });
+      throw planError(
+        `Region "${r.name}" starts at 0x${r.offset.toString(16)}, which is not a multiple of 4 KiB`,
+        {
+          region: r.name,
+          offset: r.offset,
+        },
+      );
     }
     if (flashSize !== undefined && r.offset + r.data.length > flashSize) {
       throw planError(
@@ -131,10 +134,14 @@ export function validateImages(plan: FlashPlan, chip: ChipInfo): void {
     if (chip.imageChipId !== undefined && r.data.length >= 16) {
       const id = (r.data[12] ?? 0) | ((r.data[13] ?? 0) << 8);
       if (id !== chip.imageChipId) {
-        throw imageError(r, `was built for chip id ${id}, but the board is an ${chip.name} (chip id ${chip.imageChipId})`, {
-          imageChipId: id,
-          chipId: chip.imageChipId,
-        });
+        throw imageError(
+          r,
+          `was built for chip id ${id}, but the board is an ${chip.name} (chip id ${chip.imageChipId})`,
+          {
+            imageChipId: id,
+            chipId: chip.imageChipId,
+          },
+        );
       }
     }
   }

@@ -18,11 +18,11 @@ import {
   toFactoryError,
   type VerifyResult,
 } from "@factory/core";
-import type { BindingInterface } from "../transport/binding-types";
 import { EspErrorCodes, PKG } from "../errors";
 import { EspLoader, FLASH_WRITE_SIZE } from "../loader/loader";
 import { hardReset, type ResetStrategy, resetToBootloader, settleLines } from "../loader/reset";
 import { flashSizeFromJedec } from "../protocol/chips";
+import type { BindingInterface } from "../transport/binding-types";
 import { openSerialLink, type SerialLink } from "../transport/serial-link";
 import { SerialLineConsole } from "./console";
 import { readIdentity } from "./identify";
@@ -89,7 +89,11 @@ export class EspSession implements BoardSession {
   private run<T>(what: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(async () => {
       if (this.closed) {
-        throw createError(PKG, ErrorCodes.INVALID_ARGUMENT, `${what}: the session on ${this.port.path} is closed`);
+        throw createError(
+          PKG,
+          ErrorCodes.INVALID_ARGUMENT,
+          `${what}: the session on ${this.port.path} is closed`,
+        );
       }
       throwIfAborted(signal, PKG);
       try {
@@ -114,7 +118,9 @@ export class EspSession implements BoardSession {
       this.fast = false;
       // Alternate short and long strap times, as boards with slow EN capacitors need the latter.
       const timing =
-        attempt % 2 === 0 ? this.opts.resetTiming : { ...this.opts.resetTiming, strapMs: this.opts.resetTiming.strapMs + 500 };
+        attempt % 2 === 0
+          ? this.opts.resetTiming
+          : { ...this.opts.resetTiming, strapMs: this.opts.resetTiming.strapMs + 500 };
       try {
         // Sync and detect while IO0 is still strapped low: the strap was sampled at boot already.
         const detected = await resetToBootloader(this.link, this.strategy, timing, signal, async () => {
@@ -127,7 +133,9 @@ export class EspSession implements BoardSession {
           return;
         }
       } catch (error) {
-        if (isFactoryError(error, [ErrorCodes.PORT_DISCONNECTED, ErrorCodes.ABORTED, ErrorCodes.NOT_SUPPORTED])) {
+        if (
+          isFactoryError(error, [ErrorCodes.PORT_DISCONNECTED, ErrorCodes.ABORTED, ErrorCodes.NOT_SUPPORTED])
+        ) {
           throw error;
         }
         if (isFactoryError(error, EspErrorCodes.ESP_UNKNOWN_CHIP)) throw error;
@@ -138,10 +146,15 @@ export class EspSession implements BoardSession {
     const noise = loader.client.noise;
     const printable = noise.replace(/[^\x20-\x7e\r\n]/g, "").length;
     if (noise.length > 16 && printable < noise.length / 2) {
-      throw createError(PKG, ErrorCodes.PROTOCOL_ERROR, `The device on ${this.port.path} answers with garbage, not the ESP loader protocol (wrong baud, wrong board, or a damaged cable)`, {
-        cause: lastError,
-        details: { port: this.port.path },
-      });
+      throw createError(
+        PKG,
+        ErrorCodes.PROTOCOL_ERROR,
+        `The device on ${this.port.path} answers with garbage, not the ESP loader protocol (wrong baud, wrong board, or a damaged cable)`,
+        {
+          cause: lastError,
+          details: { port: this.port.path },
+        },
+      );
     }
     const inDownload = /waiting for download/i.test(noise);
     const hint = inDownload
@@ -183,10 +196,15 @@ export class EspSession implements BoardSession {
     const failed = this.bauds.shift();
     this.logger.warn("baud step-down", { port: this.port.path, failed, next: this.bauds[0] });
     if (this.bauds.length === 0 || this.strategy === "none") {
-      throw createError(PKG, EspErrorCodes.ESP_BAUD_FAILED, `The chip on ${this.port.path} stopped answering at ${failed} baud${this.strategy === "none" ? " and cannot be reset from here" : ", and at every lower rate"}`, {
-        cause,
-        details: { port: this.port.path, baud: failed },
-      });
+      throw createError(
+        PKG,
+        EspErrorCodes.ESP_BAUD_FAILED,
+        `The chip on ${this.port.path} stopped answering at ${failed} baud${this.strategy === "none" ? " and cannot be reset from here" : ", and at every lower rate"}`,
+        {
+          cause,
+          details: { port: this.port.path, baud: failed },
+        },
+      );
     }
     await this.reconnect(signal);
   }
@@ -246,13 +264,25 @@ export class EspSession implements BoardSession {
           if (actual === p.md5) {
             const n = region.data.length;
             options.onProgress?.({ region: region.name, phase: "skip", bytesDone: n, bytesTotal: n });
-            results.push({ name: region.name, offset: region.offset, size: region.data.length, skipped: true, durationMs: performance.now() - t0 });
+            results.push({
+              name: region.name,
+              offset: region.offset,
+              size: region.data.length,
+              skipped: true,
+              durationMs: performance.now() - t0,
+            });
             continue;
           }
         }
         await this.writeWithRecovery(p, options);
         bytesWritten += p.padded.length;
-        results.push({ name: region.name, offset: region.offset, size: region.data.length, skipped: false, durationMs: performance.now() - t0 });
+        results.push({
+          name: region.name,
+          offset: region.offset,
+          size: region.data.length,
+          skipped: false,
+          durationMs: performance.now() - t0,
+        });
       }
       return { regions: results, bytesWritten, durationMs: performance.now() - started };
     });
@@ -282,10 +312,15 @@ export class EspSession implements BoardSession {
       } catch (error) {
         if (!isFactoryError(error, RETRYABLE)) throw error;
         if (attempt >= this.opts.writeAttempts) {
-          throw createError(PKG, ErrorCodes.FLASH_FAILED, `Writing "${p.region.name}" to ${this.port.path} failed ${attempt} times: ${(error as Error).message}`, {
-            cause: error,
-            details: { port: this.port.path, region: p.region.name, attempts: attempt },
-          });
+          throw createError(
+            PKG,
+            ErrorCodes.FLASH_FAILED,
+            `Writing "${p.region.name}" to ${this.port.path} failed ${attempt} times: ${(error as Error).message}`,
+            {
+              cause: error,
+              details: { port: this.port.path, region: p.region.name, attempts: attempt },
+            },
+          );
         }
         await this.recover(error, signal);
       }
@@ -294,12 +329,20 @@ export class EspSession implements BoardSession {
 
   /** After a failed exchange: step the baud down when not already at the ROM rate, and resync. */
   private async recover(cause: unknown, signal?: AbortSignal): Promise<void> {
-    this.logger.warn("recovering", { port: this.port.path, error: String((cause as Error).message ?? cause) });
+    this.logger.warn("recovering", {
+      port: this.port.path,
+      error: String((cause as Error).message ?? cause),
+    });
     if (this.strategy === "none") {
-      throw createError(PKG, ErrorCodes.FLASH_FAILED, `The chip on ${this.port.path} stopped answering and cannot be reset from here (reset "none")`, {
-        cause,
-        details: { port: this.port.path },
-      });
+      throw createError(
+        PKG,
+        ErrorCodes.FLASH_FAILED,
+        `The chip on ${this.port.path} stopped answering and cannot be reset from here (reset "none")`,
+        {
+          cause,
+          details: { port: this.port.path },
+        },
+      );
     }
     if ((this.bauds[0] ?? ROM_BAUD) > ROM_BAUD && this.bauds.length > 1) await this.stepDown(cause, signal);
     else await this.reconnect(signal);
@@ -393,7 +436,9 @@ export class EspSession implements BoardSession {
     }
   }
 
-  openConsole(options: SignalOptions & { baudRate?: number; lineEnding?: string } = {}): Promise<LineConsole> {
+  openConsole(
+    options: SignalOptions & { baudRate?: number; lineEnding?: string } = {},
+  ): Promise<LineConsole> {
     return this.run("openConsole", options.signal, async () => {
       await this.closeConsole();
       const baud = options.baudRate ?? ROM_BAUD;

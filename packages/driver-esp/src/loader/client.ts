@@ -1,8 +1,8 @@
 import { abortedError, createError, ErrorCodes, type Logger, noopLogger } from "@factory/core";
+import { EspErrorCodes, PKG } from "../errors";
 import { decodeResponse, encodeCommand, encodeDataBlock, OP_NAMES, StubError } from "../protocol/commands";
 import { SlipDecoder, slipEncode } from "../protocol/slip";
 import type { SerialLink } from "../transport/serial-link";
-import { EspErrorCodes, PKG } from "../errors";
 
 export interface CommandOptions {
   timeoutMs?: number;
@@ -20,12 +20,12 @@ export interface CommandResult {
 }
 
 const ERROR_NAMES: Record<number, string> = {
-  0x01: "invalid input parameter",
-  0x05: "invalid message (command not supported here)",
-  0x07: "checksum error",
-  0x08: "flash write error",
-  0x09: "flash read error",
-  0x0b: "deflate failed",
+  1: "invalid input parameter",
+  5: "invalid message (command not supported here)",
+  7: "checksum error",
+  8: "flash write error",
+  9: "flash read error",
+  11: "deflate failed",
   [StubError.BAD_DATA_LEN]: "bad data length",
   [StubError.BAD_DATA_CHECKSUM]: "bad data checksum",
   [StubError.BAD_BLOCKSIZE]: "bad block size",
@@ -119,9 +119,14 @@ export class EspClient {
       if (signal?.aborted) throw abortedError(signal, PKG);
       const left = end - performance.now();
       if (left <= 0) {
-        throw createError(PKG, ErrorCodes.TIMEOUT, `No answer to ${what} from ${this.link.path} within ${timeoutMs} ms`, {
-          details: { port: this.link.path, command: what, timeoutMs },
-        });
+        throw createError(
+          PKG,
+          ErrorCodes.TIMEOUT,
+          `No answer to ${what} from ${this.link.path} within ${timeoutMs} ms`,
+          {
+            details: { port: this.link.path, command: what, timeoutMs },
+          },
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
@@ -143,7 +148,12 @@ export class EspClient {
   }
 
   /** Sends a `_DATA` command (`len, seq, 0, 0`, block, checksum) and returns its response. */
-  async dataCommand(op: number, seq: number, block: Uint8Array, options: CommandOptions = {}): Promise<CommandResult> {
+  async dataCommand(
+    op: number,
+    seq: number,
+    block: Uint8Array,
+    options: CommandOptions = {},
+  ): Promise<CommandResult> {
     return this.exchange(encodeDataBlock(op, seq, block), op, options);
   }
 
@@ -161,7 +171,12 @@ export class EspClient {
   }
 
   /** Waits for the response to `op` (skipping other frames, as the ROM may repeat SYNC answers). */
-  async awaitResponse(op: number, name: string, timeoutMs: number, options: CommandOptions): Promise<CommandResult> {
+  async awaitResponse(
+    op: number,
+    name: string,
+    timeoutMs: number,
+    options: CommandOptions,
+  ): Promise<CommandResult> {
     const end = performance.now() + timeoutMs;
     for (let i = 0; i < 100; i++) {
       const left = Math.max(1, end - performance.now());
@@ -182,10 +197,15 @@ export class EspClient {
       if (status !== 0) {
         const reason = ERROR_NAMES[error] ?? `error 0x${error.toString(16)}`;
         this.logger.debug("command failed", { command: name, error });
-        throw createError(PKG, EspErrorCodes.ESP_COMMAND_FAILED, `${name} failed on ${this.link.path}: ${reason}`, {
-          details: { port: this.link.path, command: name, status, error },
-          retryable: true,
-        });
+        throw createError(
+          PKG,
+          EspErrorCodes.ESP_COMMAND_FAILED,
+          `${name} failed on ${this.link.path}: ${reason}`,
+          {
+            details: { port: this.link.path, command: name, status, error },
+            retryable: true,
+          },
+        );
       }
       return { value: resp.value, data: resp.data.subarray(0, at) };
     }

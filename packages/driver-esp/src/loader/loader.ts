@@ -1,9 +1,9 @@
 import { createError, ErrorCodes, type Logger, sleep } from "@factory/core";
+import { EspErrorCodes, PKG } from "../errors";
 import { type ChipInfo, chipFromMagic, MAGIC_REG } from "../protocol/chips";
 import { OHAI, Op, SYNC_PAYLOAD, u32le } from "../protocol/commands";
 import { loadStubImage } from "../protocol/stub-image";
 import type { SerialLink } from "../transport/serial-link";
-import { EspErrorCodes, PKG } from "../errors";
 import { EspClient } from "./client";
 
 /** RAM block size for MEM_DATA (stub upload). */
@@ -82,7 +82,10 @@ export class EspLoader {
   /** Writes registers in one command: each entry `[addr, value]` (mask all ones, no delay). */
   async writeRegs(writes: readonly (readonly [number, number])[], signal?: AbortSignal): Promise<void> {
     const words = writes.flatMap(([addr, value]) => [addr, value, 0xffffffff, 0]);
-    await this.client.command(Op.WRITE_REG, u32le(...words), { signal, timeoutMs: this.timeout(words.length * 4) });
+    await this.client.command(Op.WRITE_REG, u32le(...words), {
+      signal,
+      timeoutMs: this.timeout(words.length * 4),
+    });
   }
 
   /** Uploads the flasher stub to RAM and starts it; resolves after its "OHAI". */
@@ -101,20 +104,38 @@ export class EspLoader {
       });
       for (let seq = 0; seq < blocks; seq++) {
         const block = bytes.subarray(seq * ESP_RAM_BLOCK, (seq + 1) * ESP_RAM_BLOCK);
-        await this.client.dataCommand(Op.MEM_DATA, seq, block, { signal, timeoutMs: this.timeout(block.length + 32) });
+        await this.client.dataCommand(Op.MEM_DATA, seq, block, {
+          signal,
+          timeoutMs: this.timeout(block.length + 32),
+        });
       }
     }
-    await this.client.command(Op.MEM_END, u32le(0, image.entry), { signal, timeoutMs: this.timeout(16, 200) });
-    const greeting = await this.client.readFrame(3000, signal, "the flasher stub greeting").catch((error: unknown) => {
-      throw createError(PKG, EspErrorCodes.ESP_STUB_FAILED, `The flasher stub did not start on ${this.link.path}`, {
-        cause: error,
-        details: { port: this.link.path },
-      });
+    await this.client.command(Op.MEM_END, u32le(0, image.entry), {
+      signal,
+      timeoutMs: this.timeout(16, 200),
     });
-    if (greeting.length !== OHAI.length || !greeting.every((b, i) => b === OHAI[i])) {
-      throw createError(PKG, EspErrorCodes.ESP_STUB_FAILED, `The flasher stub on ${this.link.path} did not greet`, {
-        details: { port: this.link.path, greeting: Buffer.from(greeting).toString("hex") },
+    const greeting = await this.client
+      .readFrame(3000, signal, "the flasher stub greeting")
+      .catch((error: unknown) => {
+        throw createError(
+          PKG,
+          EspErrorCodes.ESP_STUB_FAILED,
+          `The flasher stub did not start on ${this.link.path}`,
+          {
+            cause: error,
+            details: { port: this.link.path },
+          },
+        );
       });
+    if (greeting.length !== OHAI.length || !greeting.every((b, i) => b === OHAI[i])) {
+      throw createError(
+        PKG,
+        EspErrorCodes.ESP_STUB_FAILED,
+        `The flasher stub on ${this.link.path} did not greet`,
+        {
+          details: { port: this.link.path, greeting: Buffer.from(greeting).toString("hex") },
+        },
+      );
     }
     this.stub = true;
     this.spiAttached = true;
@@ -165,9 +186,14 @@ export class EspLoader {
     let done = false;
     for (let i = 0; i < 10 && !done; i++) done = ((await this.readReg(spi.base, signal)) & SPI_CMD_USR) === 0;
     if (!done) {
-      throw createError(PKG, ErrorCodes.PROTOCOL_ERROR, `The SPI flash of ${this.link.path} does not answer RDID`, {
-        details: { port: this.link.path },
-      });
+      throw createError(
+        PKG,
+        ErrorCodes.PROTOCOL_ERROR,
+        `The SPI flash of ${this.link.path} does not answer RDID`,
+        {
+          details: { port: this.link.path },
+        },
+      );
     }
     const id = (await this.readReg(reg(spi.w0), signal)) & 0xffffff;
     await this.writeRegs(
@@ -185,7 +211,11 @@ export class EspLoader {
     await this.spiAttach(signal);
     const timeoutMs = Math.max(3000, Math.ceil((8000 * size) / 1_000_000)) + this.timeout(48);
     const dataLength = this.stub ? 16 : 32;
-    const r = await this.client.command(Op.SPI_FLASH_MD5, u32le(addr, size, 0, 0), { signal, timeoutMs, dataLength });
+    const r = await this.client.command(Op.SPI_FLASH_MD5, u32le(addr, size, 0, 0), {
+      signal,
+      timeoutMs,
+      dataLength,
+    });
     return this.stub ? Buffer.from(r.data).toString("hex") : new TextDecoder().decode(r.data).toLowerCase();
   }
 
@@ -240,5 +270,9 @@ export class EspLoader {
 
 function isRetryableSyncError(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === ErrorCodes.TIMEOUT || code === ErrorCodes.PROTOCOL_ERROR || code === EspErrorCodes.ESP_COMMAND_FAILED;
+  return (
+    code === ErrorCodes.TIMEOUT ||
+    code === ErrorCodes.PROTOCOL_ERROR ||
+    code === EspErrorCodes.ESP_COMMAND_FAILED
+  );
 }

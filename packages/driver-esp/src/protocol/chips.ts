@@ -46,7 +46,15 @@ export interface ChipInfo {
 
 export const MAGIC_REG = 0x40001000;
 
-const SPI_S3: SpiRegs = { base: 0x60002000, usr: 0x18, usr1: 0x1c, usr2: 0x20, w0: 0x58, mosiDlen: 0x24, misoDlen: 0x28 };
+const SPI_S3: SpiRegs = {
+  base: 0x60002000,
+  usr: 0x18,
+  usr1: 0x1c,
+  usr2: 0x20,
+  w0: 0x58,
+  mosiDlen: 0x24,
+  misoDlen: 0x28,
+};
 
 export const CHIPS: Readonly<Record<EspFamily, ChipInfo>> = {
   esp32: {

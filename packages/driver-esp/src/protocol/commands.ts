@@ -53,7 +53,13 @@ export const StubError = {
 } as const;
 
 /** The 36-byte SYNC payload. */
-export const SYNC_PAYLOAD: Uint8Array = Uint8Array.from([0x07, 0x07, 0x12, 0x20, ...new Array<number>(32).fill(0x55)]);
+export const SYNC_PAYLOAD: Uint8Array = Uint8Array.from([
+  0x07,
+  0x07,
+  0x12,
+  0x20,
+  ...new Array<number>(32).fill(0x55),
+]);
 
 /** The stub's unsolicited greeting after MEM_END. */
 export const OHAI = Uint8Array.from([0x4f, 0x48, 0x41, 0x49]);

@@ -20,10 +20,16 @@ export class AppConsole {
     const sim = this.sim;
     const header = sim.flash.bytes[sim.chip.bootloaderOffset];
     const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-    sim.send(text("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"), APP_BAUD);
+    sim.send(
+      text("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"),
+      APP_BAUD,
+    );
     if (header !== IMAGE_MAGIC) {
       this.ready = false;
-      sim.send(text(`invalid header: 0x${(header ?? 0xff).toString(16).padStart(2, "0")}ffffff\r\n`), APP_BAUD);
+      sim.send(
+        text(`invalid header: 0x${(header ?? 0xff).toString(16).padStart(2, "0")}ffffff\r\n`),
+        APP_BAUD,
+      );
       return;
     }
     this.ready = true;

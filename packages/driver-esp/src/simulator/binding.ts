@@ -67,7 +67,7 @@ export class EspSimBinding implements BindingInterface<SimPort> {
 
   async open(options: OpenOptions): Promise<SimPort> {
     const sim = this.devices.get(options.path);
-    if (!sim || !sim.connected) {
+    if (!sim?.connected) {
       throw bindingError(`Error: No such file or directory, cannot open ${options.path}`, "ENOENT");
     }
     if (this.open_.has(options.path)) {
@@ -159,7 +159,8 @@ export class SimPort implements BindingPortInterface, LinkHost {
 
   async write(buffer: Buffer): Promise<void> {
     if (!this.isOpen) throw bindingError("Port is not open", undefined, true);
-    if (this.gone || !this.sim.connected) throw bindingError("Error: Input/output error, cannot write", "EIO");
+    if (this.gone || !this.sim.connected)
+      throw bindingError("Error: Input/output error, cannot write", "EIO");
     this.link.hostWrite(buffer);
   }
 

@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodeResponse, encodeCommand, encodeDataBlock, Op, SYNC_PAYLOAD, u32le } from "../protocol/commands";
+import {
+  decodeResponse,
+  encodeCommand,
+  encodeDataBlock,
+  Op,
+  SYNC_PAYLOAD,
+  u32le,
+} from "../protocol/commands";
 import { SlipDecoder, slipEncode } from "../protocol/slip";
 import { loadStubImage } from "../protocol/stub-image";
 import { EspSimBinding, type SimPort } from "./binding";

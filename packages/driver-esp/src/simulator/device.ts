@@ -1,4 +1,4 @@
-import { type ChipInfo, CHIPS } from "../protocol/chips";
+import { CHIPS, type ChipInfo } from "../protocol/chips";
 import { decodeCommand, encodeResponse, OHAI } from "../protocol/commands";
 import { SlipDecoder, slipEncode } from "../protocol/slip";
 import { loadStubImage, type StubImage } from "../protocol/stub-image";
@@ -6,8 +6,8 @@ import { AppConsole } from "./app-console";
 import { instantClock, prng, realClock, type SimClock } from "./clock";
 import { NO_FLASH_TIMING, REALISTIC_FLASH_TIMING, SimFlash } from "./flash";
 import { handleCommand } from "./handlers";
-import { buildRegisters, type SimRegisters } from "./registers";
 import type { EspSimFaults, EspSimulatorOptions } from "./options";
+import { buildRegisters, type SimRegisters } from "./registers";
 
 export type SimMode = "off" | "rom" | "stub" | "app" | "hung";
 
@@ -81,7 +81,9 @@ export class EspSimulator {
   memOp: { addr: number; size: number; blockSize: number; data: Uint8Array } | undefined;
   readonly ram = new Map<number, Uint8Array>();
   readonly regs: SimRegisters;
-  readFlash: { offset: number; length: number; sent: number; acked: number; packet: number; maxUnacked: number } | undefined;
+  readFlash:
+    | { offset: number; length: number; sent: number; acked: number; packet: number; maxUnacked: number }
+    | undefined;
   busyUntil = 0;
   /** When the SPI flash chip finishes its current erase or program (stub: erase runs ahead). */
   flashFree = 0;
@@ -107,7 +109,10 @@ export class EspSimulator {
     const timing =
       options.flashTiming === "off" || this.clock.mode === "instant"
         ? NO_FLASH_TIMING
-        : { ...REALISTIC_FLASH_TIMING, ...(typeof options.flashTiming === "object" ? options.flashTiming : {}) };
+        : {
+            ...REALISTIC_FLASH_TIMING,
+            ...(typeof options.flashTiming === "object" ? options.flashTiming : {}),
+          };
     this.flash = new SimFlash(options.flashSize ?? 4 * 1024 * 1024, timing);
     this.random = prng(options.seed ?? 1);
     this.mac = parseMac(options.mac) ?? defaultMac(this.chip, options.seed ?? 1);
@@ -359,7 +364,6 @@ export async function createEspSimulator(options: EspSimulatorOptions = {}): Pro
   const stub = await loadStubImage(chip.name);
   return new EspSimulator(options, stub);
 }
-
 
 function parseMac(mac: string | undefined): number[] | undefined {
   if (!mac) return undefined;

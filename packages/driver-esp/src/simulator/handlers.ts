@@ -24,7 +24,10 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
   const invalid = (): void => fail(stub ? StubError.INVALID_COMMAND : RomError.INVALID_MESSAGE);
   const badLen = (): void => fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
 
-  if (cmd.op === -1) return readFlashAck(sim, d);
+  if (cmd.op === -1) {
+    readFlashAck(sim, d);
+    return;
+  }
   switch (cmd.op) {
     case Op.SYNC: {
       if (d.length !== SYNC_PAYLOAD.length || !d.every((b, i) => b === SYNC_PAYLOAD[i])) return;
@@ -33,37 +36,75 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       return;
     }
     case Op.READ_REG:
-      if (d.length !== 4) return badLen();
-      return sim.reply(Op.READ_REG, sim.regs.read(readU32(d, 0)));
+      if (d.length !== 4) {
+        badLen();
+        return;
+      }
+      sim.reply(Op.READ_REG, sim.regs.read(readU32(d, 0)));
+      return;
     case Op.WRITE_REG: {
-      if (d.length === 0 || d.length % 16 !== 0) return badLen();
-      for (let i = 0; i < d.length; i += 16) sim.regs.write(readU32(d, i), readU32(d, i + 4), readU32(d, i + 8));
-      return sim.reply(Op.WRITE_REG, 0);
+      if (d.length === 0 || d.length % 16 !== 0) {
+        badLen();
+        return;
+      }
+      for (let i = 0; i < d.length; i += 16)
+        sim.regs.write(readU32(d, i), readU32(d, i + 4), readU32(d, i + 8));
+      sim.reply(Op.WRITE_REG, 0);
+      return;
     }
     case Op.MEM_BEGIN: {
-      if (stub) return invalid();
-      if (d.length !== 16) return badLen();
+      if (stub) {
+        invalid();
+        return;
+      }
+      if (d.length !== 16) {
+        badLen();
+        return;
+      }
       const size = readU32(d, 0);
       sim.memOp = { addr: readU32(d, 12), size, blockSize: readU32(d, 8), data: new Uint8Array(size) };
-      return sim.reply(Op.MEM_BEGIN, 0);
+      sim.reply(Op.MEM_BEGIN, 0);
+      return;
     }
     case Op.MEM_DATA: {
-      if (stub) return invalid();
+      if (stub) {
+        invalid();
+        return;
+      }
       const mem = sim.memOp;
-      if (!mem || d.length < 16) return fail(RomError.INVALID_MESSAGE);
+      if (!mem || d.length < 16) {
+        fail(RomError.INVALID_MESSAGE);
+        return;
+      }
       const len = readU32(d, 0);
       const block = d.subarray(16);
-      if (block.length !== len) return fail(RomError.INVALID_MESSAGE);
-      if (checksum(block) !== (cmd.checksum & 0xff)) return fail(RomError.CHECKSUM);
+      if (block.length !== len) {
+        fail(RomError.INVALID_MESSAGE);
+        return;
+      }
+      if (checksum(block) !== (cmd.checksum & 0xff)) {
+        fail(RomError.CHECKSUM);
+        return;
+      }
       const at = readU32(d, 4) * mem.blockSize;
-      if (at + len > mem.size) return fail(RomError.INVALID_PARAM);
+      if (at + len > mem.size) {
+        fail(RomError.INVALID_PARAM);
+        return;
+      }
       mem.data.set(block, at);
       sim.ram.set(mem.addr, mem.data);
-      return sim.reply(Op.MEM_DATA, 0);
+      sim.reply(Op.MEM_DATA, 0);
+      return;
     }
     case Op.MEM_END: {
-      if (stub) return invalid();
-      if (d.length !== 8) return badLen();
+      if (stub) {
+        invalid();
+        return;
+      }
+      if (d.length !== 8) {
+        badLen();
+        return;
+      }
       sim.reply(Op.MEM_END, 0);
       const entry = readU32(d, 4);
       if (readU32(d, 0) === 0 && entry === sim.stub.entry && stubLoaded(sim)) sim.startStub();
@@ -72,41 +113,65 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
     }
     case Op.SPI_ATTACH:
       sim.spiAttached = true;
-      return sim.reply(Op.SPI_ATTACH, 0);
+      sim.reply(Op.SPI_ATTACH, 0);
+      return;
     case Op.SPI_SET_PARAMS:
-      return sim.reply(Op.SPI_SET_PARAMS, 0);
+      sim.reply(Op.SPI_SET_PARAMS, 0);
+      return;
     case Op.CHANGE_BAUDRATE: {
-      if (!stub && !sim.chip.romChangeBaud) return invalid();
-      if (d.length !== 8) return badLen();
+      if (!stub && !sim.chip.romChangeBaud) {
+        invalid();
+        return;
+      }
+      if (d.length !== 8) {
+        badLen();
+        return;
+      }
       const baud = readU32(d, 0);
-      if (baud < 9600 || baud > 5_000_000) return fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
+      if (baud < 9600 || baud > 5_000_000) {
+        fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
+        return;
+      }
       sim.reply(Op.CHANGE_BAUDRATE, 0);
       sim.uartBaud = baud;
       return;
     }
     case Op.GET_SECURITY_INFO: {
       const id = sim.chip.imageChipId;
-      if (sim.chip.family === "esp32" || sim.chip.family === "esp8266" || id === undefined) return invalid();
+      if (sim.chip.family === "esp32" || sim.chip.family === "esp8266" || id === undefined) {
+        invalid();
+        return;
+      }
       const info = new Uint8Array(20);
       info.set(u32le(id), 12);
-      return sim.reply(Op.GET_SECURITY_INFO, 0, info);
+      sim.reply(Op.GET_SECURITY_INFO, 0, info);
+      return;
     }
     case Op.FLASH_BEGIN:
     case Op.FLASH_DEFL_BEGIN:
-      return flashBegin(sim, cmd);
+      flashBegin(sim, cmd);
+      return;
     case Op.FLASH_DATA:
     case Op.FLASH_DEFL_DATA:
-      return flashData(sim, cmd);
+      flashData(sim, cmd);
+      return;
     case Op.FLASH_END:
     case Op.FLASH_DEFL_END: {
       const op = sim.flashOp;
       const err = sim.pendingError;
       sim.pendingError = undefined;
-      if (err !== undefined) return fail(err);
-      if (!op || op.deflate !== (cmd.op === Op.FLASH_DEFL_END)) {
-        return fail(stub ? StubError.NOT_IN_FLASH_MODE : RomError.INVALID_MESSAGE);
+      if (err !== undefined) {
+        fail(err);
+        return;
       }
-      if (stub && op.deflate && op.written < op.size) return fail(StubError.NOT_ENOUGH_DATA);
+      if (!op || op.deflate !== (cmd.op === Op.FLASH_DEFL_END)) {
+        fail(stub ? StubError.NOT_IN_FLASH_MODE : RomError.INVALID_MESSAGE);
+        return;
+      }
+      if (stub && op.deflate && op.written < op.size) {
+        fail(StubError.NOT_ENOUGH_DATA);
+        return;
+      }
       sim.flashOp = undefined;
       const reboot = d.length >= 4 && readU32(d, 0) === 0;
       sim.reply(cmd.op, 0);
@@ -114,12 +179,23 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       return;
     }
     case Op.SPI_FLASH_MD5: {
-      if (d.length !== 16) return badLen();
-      if (!sim.spiAttached) return fail(stub ? StubError.FAILED_SPI_OP : RomError.INVALID_PARAM);
+      if (d.length !== 16) {
+        badLen();
+        return;
+      }
+      if (!sim.spiAttached) {
+        fail(stub ? StubError.FAILED_SPI_OP : RomError.INVALID_PARAM);
+        return;
+      }
       const addr = readU32(d, 0);
       const size = readU32(d, 4);
-      if (addr + size > sim.flash.size) return fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
-      const digest = createHash("md5").update(sim.flash.bytes.subarray(addr, addr + size)).digest();
+      if (addr + size > sim.flash.size) {
+        fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
+        return;
+      }
+      const digest = createHash("md5")
+        .update(sim.flash.bytes.subarray(addr, addr + size))
+        .digest();
       if (sim.faults.wrongMd5) digest[0] = (digest[0] ?? 0) ^ 0x5a;
       const body = stub ? Uint8Array.from(digest) : new TextEncoder().encode(digest.toString("hex"));
       const t = sim.busy(sim.flash.md5Cost(size));
@@ -127,32 +203,49 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       return;
     }
     case Op.ERASE_FLASH: {
-      if (!stub) return invalid();
+      if (!stub) {
+        invalid();
+        return;
+      }
       const t = sim.busy(sim.flash.eraseAll());
       sim.at(t, () => sim.reply(Op.ERASE_FLASH, 0));
       return;
     }
     case Op.ERASE_REGION: {
-      if (!stub) return invalid();
-      if (d.length !== 8) return badLen();
+      if (!stub) {
+        invalid();
+        return;
+      }
+      if (d.length !== 8) {
+        badLen();
+        return;
+      }
       const offset = readU32(d, 0);
       const size = readU32(d, 4);
       if (offset % SECTOR !== 0 || size % SECTOR !== 0 || offset + size > sim.flash.size) {
-        return fail(StubError.BAD_DATA_LEN);
+        fail(StubError.BAD_DATA_LEN);
+        return;
       }
       const t = sim.busy(sim.flash.erase(offset, size));
       sim.at(t, () => sim.reply(Op.ERASE_REGION, 0));
       return;
     }
     case Op.READ_FLASH: {
-      if (!stub) return invalid();
-      if (d.length !== 16) return badLen();
+      if (!stub) {
+        invalid();
+        return;
+      }
+      if (d.length !== 16) {
+        badLen();
+        return;
+      }
       const offset = readU32(d, 0);
       const length = readU32(d, 4);
       const packet = readU32(d, 8);
       const maxUnacked = readU32(d, 12);
       if (offset + length > sim.flash.size || packet === 0 || packet > 0x4000 || maxUnacked === 0) {
-        return fail(StubError.BAD_DATA_LEN);
+        fail(StubError.BAD_DATA_LEN);
+        return;
       }
       sim.reply(Op.READ_FLASH, 0);
       sim.readFlash = { offset, length, sent: 0, acked: 0, packet, maxUnacked };
@@ -160,11 +253,15 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       return;
     }
     case Op.RUN_USER_CODE:
-      if (!stub) return invalid();
+      if (!stub) {
+        invalid();
+        return;
+      }
       sim.at(sim.now() + 1, () => sim.runApp());
       return;
     default:
-      return invalid();
+      invalid();
+      return;
   }
 }
 
@@ -184,16 +281,24 @@ function flashBegin(sim: EspSimulator, cmd: DecodedCommand): void {
   const deflate = cmd.op === Op.FLASH_DEFL_BEGIN;
   // The stub takes exactly four words; ROMs after the ESP32 also take a fifth (encrypted flag).
   if (stub ? d.length !== 16 : d.length !== 16 && d.length !== 20) {
-    return sim.reply(cmd.op, 0, undefined, stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
+    sim.reply(cmd.op, 0, undefined, stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
+    return;
   }
-  if (stub && readU32(d, 8) > 0x4000) return sim.reply(cmd.op, 0, undefined, StubError.BAD_BLOCKSIZE);
-  if (!sim.spiAttached && sim.chip.romSpiAttach) return sim.reply(cmd.op, 0, undefined, RomError.INVALID_PARAM);
+  if (stub && readU32(d, 8) > 0x4000) {
+    sim.reply(cmd.op, 0, undefined, StubError.BAD_BLOCKSIZE);
+    return;
+  }
+  if (!sim.spiAttached && sim.chip.romSpiAttach) {
+    sim.reply(cmd.op, 0, undefined, RomError.INVALID_PARAM);
+    return;
+  }
   const size = readU32(d, 0);
   const blocks = readU32(d, 4);
   const blockSize = readU32(d, 8);
   const offset = readU32(d, 12);
   if (offset + size > sim.flash.size || blockSize === 0 || blockSize > 0x10000) {
-    return sim.reply(cmd.op, 0, undefined, stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
+    sim.reply(cmd.op, 0, undefined, stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
+    return;
   }
   const eraseSize = deflate ? size : size;
   const op: FlashOp = {
@@ -227,17 +332,28 @@ function flashData(sim: EspSimulator, cmd: DecodedCommand): void {
   const op = sim.flashOp;
   const fail = (code: number): void => sim.reply(cmd.op, 0, undefined, code);
   if (!op || op.deflate !== (cmd.op === Op.FLASH_DEFL_DATA)) {
-    return fail(stub ? StubError.NOT_IN_FLASH_MODE : RomError.INVALID_MESSAGE);
+    fail(stub ? StubError.NOT_IN_FLASH_MODE : RomError.INVALID_MESSAGE);
+    return;
   }
-  if (d.length < 16) return fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
+  if (d.length < 16) {
+    fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
+    return;
+  }
   const len = readU32(d, 0);
   const block = d.subarray(16);
-  if (block.length !== len) return fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
-  if (checksum(block) !== (cmd.checksum & 0xff)) return fail(stub ? StubError.BAD_DATA_CHECKSUM : RomError.CHECKSUM);
+  if (block.length !== len) {
+    fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_MESSAGE);
+    return;
+  }
+  if (checksum(block) !== (cmd.checksum & 0xff)) {
+    fail(stub ? StubError.BAD_DATA_CHECKSUM : RomError.CHECKSUM);
+    return;
+  }
   const earlier = sim.pendingError;
   if (earlier !== undefined) {
     sim.pendingError = undefined;
-    return fail(earlier);
+    fail(earlier);
+    return;
   }
   if (stub) {
     // Acknowledge on receipt, then write while the host sends the next block.
@@ -279,7 +395,8 @@ function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: nu
       out.push(chunk);
     };
     inflate.push(block, false);
-    if (inflate.err) return { ms: 0, error: sim.mode === "stub" ? StubError.INFLATE_ERROR : RomError.DEFLATE };
+    if (inflate.err)
+      return { ms: 0, error: sim.mode === "stub" ? StubError.INFLATE_ERROR : RomError.DEFLATE };
   } else out = [sim.mode === "stub" ? block.subarray(0, Math.max(0, op.size - op.written)) : block];
   let ms = 0;
   for (const chunk of out) {
@@ -302,7 +419,8 @@ function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: nu
     ms += cost;
     sim.flashFree = Math.max(sim.flashFree, sim.now()) + cost;
     const stuck = sim.faults.stuckBitAt;
-    if (stuck !== undefined && stuck >= at && stuck < need) sim.flash.bytes[stuck] = (sim.flash.bytes[stuck] ?? 0) | 1;
+    if (stuck !== undefined && stuck >= at && stuck < need)
+      sim.flash.bytes[stuck] = (sim.flash.bytes[stuck] ?? 0) | 1;
     op.written += chunk.length;
     const resetAt = sim.faults.resetAtFlashByte;
     if (resetAt !== undefined && sim.flash.programmed >= resetAt) {
@@ -330,7 +448,9 @@ function readFlashAck(sim: EspSimulator, data: Uint8Array): void {
   rf.acked = Math.max(rf.acked, readU32(data, 0));
   if (rf.acked >= rf.length) {
     sim.readFlash = undefined;
-    const digest = createHash("md5").update(sim.flash.bytes.subarray(rf.offset, rf.offset + rf.length)).digest();
+    const digest = createHash("md5")
+      .update(sim.flash.bytes.subarray(rf.offset, rf.offset + rf.length))
+      .digest();
     sim.send(slipEncode(Uint8Array.from(digest)));
     return;
   }

@@ -5,7 +5,7 @@
 export { EspSimBinding, SimPort } from "./binding";
 export { instantClock, prng, realClock, type SimClock, wireMs } from "./clock";
 export { createEspSimulator, EspSimulator, type SimMode, type SimStats } from "./device";
-export { makeFirmwareImage, makePartitionTable, type FirmwareImageOptions } from "./firmware";
+export { type FirmwareImageOptions, makeFirmwareImage, makePartitionTable } from "./firmware";
 export { type FlashTiming, NO_FLASH_TIMING, REALISTIC_FLASH_TIMING } from "./flash";
 export { SimLink } from "./link";
 export type { ConsoleScript, EspSimFaults, EspSimulatorOptions } from "./options";

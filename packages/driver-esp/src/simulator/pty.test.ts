@@ -1,15 +1,19 @@
+import { createHash } from "node:crypto";
 import { requirePeer } from "@factory/core/testing";
 import { ESPLoader, Transport } from "esptool-js";
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createEspDriver } from "../driver/driver";
-import { createWebSerialPort } from "../transport/web-serial";
 import { loadNativeBinding } from "../transport/serial-link";
+import { createWebSerialPort } from "../transport/web-serial";
 import { createEspSimulator } from "./device";
 import { makeFirmwareImage } from "./firmware";
 import { startEspPtyServer } from "./pty";
 
-const hasSocat = requirePeer({ name: "socat (pseudo-terminal pairs)", commands: ["socat"], install: "apt-get install socat" });
+const hasSocat = requirePeer({
+  name: "socat (pseudo-terminal pairs)",
+  commands: ["socat"],
+  install: "apt-get install socat",
+});
 
 describe.runIf(hasSocat)("ESP simulator on a pseudo-terminal", () => {
   it("is flashed by the driver through the native serial binding (reset none: a pty has no modem lines)", async () => {
@@ -34,7 +38,11 @@ describe.runIf(hasSocat)("ESP simulator on a pseudo-terminal", () => {
     const sim = await createEspSimulator({ chip: "esp32", resetCircuit: "none" });
     const server = await startEspPtyServer(sim);
     try {
-      const device = createWebSerialPort(await loadNativeBinding(), { path: server.path }, { ignoreSignalErrors: true });
+      const device = createWebSerialPort(
+        await loadNativeBinding(),
+        { path: server.path },
+        { ignoreSignalErrors: true },
+      );
       const transport = new Transport(device as unknown as SerialPort, false);
       const terminal = { clean() {}, writeLine() {}, write() {} };
       const loader = new ESPLoader({ transport, baudrate: 115200, terminal });

@@ -1,6 +1,13 @@
-import { createError, ErrorCodes, type Logger, noopLogger, type PortRef, throwIfAborted } from "@factory/core";
-import type { BindingInterface, BindingPortInterface } from "./binding-types";
+import {
+  createError,
+  ErrorCodes,
+  type Logger,
+  noopLogger,
+  type PortRef,
+  throwIfAborted,
+} from "@factory/core";
 import { PKG } from "../errors";
+import type { BindingInterface, BindingPortInterface } from "./binding-types";
 
 /**
  * One open serial port, seen as a byte pipe with modem lines: the layer the ESP protocol client
@@ -65,16 +72,26 @@ function classifyOpenError(error: unknown, path: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   if (code === "ENOENT" || /no such file|not found|cannot find/i.test(message)) {
-    return createError(PKG, ErrorCodes.PORT_NOT_FOUND, `Serial port ${path} does not exist (is the board plugged in?)`, {
-      cause: error,
-      details: { port: path },
-    });
+    return createError(
+      PKG,
+      ErrorCodes.PORT_NOT_FOUND,
+      `Serial port ${path} does not exist (is the board plugged in?)`,
+      {
+        cause: error,
+        details: { port: path },
+      },
+    );
   }
   if (code === "EBUSY" || /busy|lock|temporarily unavailable|access denied/i.test(message)) {
-    return createError(PKG, ErrorCodes.PORT_BUSY, `Serial port ${path} is in use by another program or session`, {
-      cause: error,
-      details: { port: path },
-    });
+    return createError(
+      PKG,
+      ErrorCodes.PORT_BUSY,
+      `Serial port ${path} is in use by another program or session`,
+      {
+        cause: error,
+        details: { port: path },
+      },
+    );
   }
   if (/permission/i.test(message)) {
     return createError(

@@ -1,5 +1,5 @@
-import { ESPLoader, Transport } from "esptool-js";
 import { createHash } from "node:crypto";
+import { ESPLoader, Transport } from "esptool-js";
 import { describe, expect, it } from "vitest";
 import { createEspSimulator, EspSimBinding, makeFirmwareImage } from "../simulator";
 import { createWebSerialPort } from "./web-serial";

@@ -8,7 +8,11 @@ export interface WebSerialPortLike {
   readonly writable: WritableStream<Uint8Array> | null;
   open(options: { baudRate: number }): Promise<void>;
   close(): Promise<void>;
-  setSignals(signals: { dataTerminalReady?: boolean; requestToSend?: boolean; break?: boolean }): Promise<void>;
+  setSignals(signals: {
+    dataTerminalReady?: boolean;
+    requestToSend?: boolean;
+    break?: boolean;
+  }): Promise<void>;
   getInfo(): { usbVendorId?: number; usbProductId?: number };
   /** Changes the baud in place (esptool-js then does not close and reopen the port). */
   setBaudRate(baudRate: number): Promise<void>;
@@ -90,7 +94,11 @@ class WebSerialAdapter implements WebSerialPortLike {
     });
   }
 
-  async setSignals(signals: { dataTerminalReady?: boolean; requestToSend?: boolean; break?: boolean }): Promise<void> {
+  async setSignals(signals: {
+    dataTerminalReady?: boolean;
+    requestToSend?: boolean;
+    break?: boolean;
+  }): Promise<void> {
     if (!this.link) throw new DOMException("The port is not open.", "InvalidStateError");
     if (signals.dataTerminalReady !== undefined) this.lines.dtr = signals.dataTerminalReady;
     if (signals.requestToSend !== undefined) this.lines.rts = signals.requestToSend;
