@@ -4,6 +4,8 @@ import { type CliCommand, type CliIO, createLogger, isFactoryError } from "@fact
 import { resolveConfig } from "./config";
 import { ROLES, tokenSha256 } from "./http/auth";
 import { startServer } from "./server";
+import type { StationsConfig } from "./stations/config";
+import { debugCommand, labelCommand } from "./stations/station-cli";
 
 const SERVE_USAGE = `factory serve [--config file.json] [--port N] [--host ADDR] [--database URL|FILE] [--cdn DIR]
 
@@ -59,6 +61,8 @@ async function serve(argv: string[], io: CliIO): Promise<number> {
     ...(config.cdnRoot !== undefined && { cdnRoot: config.cdnRoot }),
     ...(config.bodyLimitBytes !== undefined && { bodyLimitBytes: config.bodyLimitBytes }),
     ...(config.rateLimitPerSecond !== undefined && { rateLimitPerSecond: config.rateLimitPerSecond }),
+    ...(config.stations !== undefined && { stations: config.stations as StationsConfig }),
+    baseDir: config.baseDir,
   };
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -104,4 +108,6 @@ entry to add under "tokens" (it holds only the token's sha256).`;
 export const commands: Record<string, CliCommand> = {
   serve: { summary: "Run the production server (API, dashboard, CDN)", usage: SERVE_USAGE, run: serve },
   "server-token": { summary: "Generate an API token for a role", usage: TOKEN_USAGE, run: token },
+  label: labelCommand,
+  debug: debugCommand,
 };

@@ -45,6 +45,8 @@ const fileSchema = z
     bodyLimitBytes: z.number().int().min(1024).optional(),
     rateLimitPerSecond: z.number().min(0).optional(),
     logLevel: z.enum(["debug", "info", "warn", "error"]).optional(),
+    /** Labeling and debug stations; validated by the stations module. */
+    stations: z.unknown().optional(),
   })
   .strict();
 
@@ -63,6 +65,10 @@ export interface ResolvedConfig {
   bodyLimitBytes?: number;
   rateLimitPerSecond?: number;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The `stations` section as written (validated when the stations start). */
+  stations?: unknown;
+  /** The config file's directory (else the working directory): station paths resolve from here. */
+  baseDir: string;
   /** Notes for the operator (generated key, generated admin token): printed once by `serve`. */
   notices: string[];
 }
@@ -175,6 +181,8 @@ export function resolveConfig(options: {
     ...(file.bodyLimitBytes !== undefined && { bodyLimitBytes: file.bodyLimitBytes }),
     ...(file.rateLimitPerSecond !== undefined && { rateLimitPerSecond: file.rateLimitPerSecond }),
     logLevel: level as ResolvedConfig["logLevel"],
+    ...(file.stations !== undefined && { stations: file.stations }),
+    baseDir: options.configFile ? path.dirname(path.resolve(cwd, options.configFile)) : cwd,
     notices,
   };
 }

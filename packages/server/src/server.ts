@@ -8,6 +8,7 @@ import { createEventBus, type EventBus } from "./events";
 import { createApp } from "./http/app";
 import { createTokenTable, type TokenConfig } from "./http/auth";
 import { createPgNotifyBridge } from "./pg-notify";
+import { createStations, type RunningStations, type StationsOptions } from "./stations/create-stations";
 import { createPgUnitStore } from "./stores/pg-store";
 import { createSqliteUnitStore } from "./stores/sqlite-store";
 import { startStuckMonitor } from "./stuck";
@@ -34,6 +35,12 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   logger?: Logger;
   version?: string;
+  /** The labeling and debug stations to run in this server (config `stations`). */
+  stations?: StationsOptions["config"];
+  /** Directory relative paths in `stations` resolve from (the config file's). */
+  baseDir?: string;
+  /** Ready-made station drivers instead of loading them by package name. */
+  stationDrivers?: StationsOptions["drivers"];
 }
 
 export interface RunningServer {
@@ -41,6 +48,8 @@ export interface RunningServer {
   port: number;
   store: UnitStore;
   events: EventBus;
+  /** The stations this server runs, when configured. */
+  stations?: RunningStations;
   /** Marks stuck units now (the monitor also does it periodically). */
   checkStuck(): Promise<string[]>;
   /** Stops accepting, lets requests in flight finish (bounded), closes the store. */
@@ -74,6 +83,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const bridge =
     "pool" in store ? createPgNotifyBridge((store as { pool: import("pg").Pool }).pool, log) : undefined;
   const events = await createEventBus({ logger: log, ...(bridge && { bridge }) });
+  const stations = o.stations
+    ? await createStations({
+        config: o.stations,
+        store,
+        events,
+        logger: log,
+        ...(o.baseDir !== undefined && { baseDir: o.baseDir }),
+        ...(o.stationDrivers && { drivers: o.stationDrivers }),
+      }).catch(async (error: unknown) => {
+        await events.close();
+        await store.close();
+        throw error;
+      })
+    : undefined;
   const { app } = createApp({
     store,
     tokens: createTokenTable(o.tokens),
@@ -83,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(o.rateLimitPerSecond !== undefined && { rateLimitPerSecond: o.rateLimitPerSecond }),
     ...(o.authFailuresPerMinute !== undefined && { authFailuresPerMinute: o.authFailuresPerMinute }),
     ...(o.version !== undefined && { version: o.version }),
+    ...(stations && { plugins: [(a, deps) => stations.mount(a, deps)] }),
   });
   const api = getRequestListener(app.fetch);
   const cdn = o.cdnRoot ? createCdnHandler({ root: o.cdnRoot, logger: log }) : undefined;
@@ -116,6 +140,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(o.stuckAfterMs !== undefined && { stuckAfterMs: o.stuckAfterMs }),
     ...(o.stuckCheckIntervalMs !== undefined && { intervalMs: o.stuckCheckIntervalMs }),
   });
+  stations?.start();
   log.info("server listening", { url, database: o.database.kind });
   let closing: Promise<void> | undefined;
   return {
@@ -123,11 +148,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     port,
     store,
     events,
+    ...(stations && { stations }),
     checkStuck: () => stuck.check(),
     close() {
       closing ??= (async () => {
         stuck.stop();
         log.info("server shutting down");
+        await stations?.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await events.close();

@@ -28,6 +28,8 @@ export interface AppOptions {
   authFailuresPerMinute?: number;
   version?: string;
   stats?: HttpStats;
+  /** Added before the API routes (stations: their routes and the unit-contact recorder). */
+  plugins?: ReadonlyArray<(app: Hono<AuthEnv>, deps: AppDeps) => void>;
 }
 
 /**
@@ -90,6 +92,7 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
     }),
   );
 
+  for (const plugin of o.plugins ?? []) plugin(app, deps);
   unitRoutes(app, deps);
   adminRoutes(app, deps, registrationBody);
 

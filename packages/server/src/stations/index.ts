@@ -1,0 +1,13 @@
+export type { DebugStationConfig, LabelStationConfig, StationsConfig } from "./config";
+export { parseStationsConfig } from "./config";
+export type { ContactBook } from "./contact-book";
+export { createContactBook } from "./contact-book";
+export type { RunningStations, StationsOptions } from "./create-stations";
+export { createStations } from "./create-stations";
+export type { DebugLogSink, DebugRun, DebugStationOptions } from "./debug-station";
+export { DebugStation, storeDebugSink } from "./debug-station";
+export type { AnswerResult, LabelRunnerOptions, LabelStateView } from "./label-runner";
+export { describeState, LabelRunner, viewState } from "./label-runner";
+export { labelTemplateFromConfig } from "./label-template";
+export type { LogItem, SshTarget } from "./ssh-collect";
+export { collectLogs, SEED_LOG_LIST, sshFingerprint } from "./ssh-collect";
