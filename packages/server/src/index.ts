@@ -14,6 +14,22 @@ export { openApiDocument } from "./openapi";
 export { createPgNotifyBridge } from "./pg-notify";
 export type { DatabaseConfig, RunningServer, ServerOptions } from "./server";
 export { startServer } from "./server";
+export type {
+  DebugRun,
+  LabelStateView,
+  RunningStations,
+  StationsConfig,
+  StationsOptions,
+} from "./stations";
+export {
+  collectLogs,
+  createStations,
+  DebugStation,
+  LabelRunner,
+  labelTemplateFromConfig,
+  parseStationsConfig,
+  SEED_LOG_LIST,
+} from "./stations";
 export type { PgUnitStore, PgUnitStoreOptions } from "./stores/pg-store";
 export { createPgUnitStore } from "./stores/pg-store";
 export type { SqliteUnitStore, SqliteUnitStoreOptions } from "./stores/sqlite-store";

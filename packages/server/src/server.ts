@@ -8,7 +8,12 @@ import { createEventBus, type EventBus } from "./events";
 import { createApp } from "./http/app";
 import { createTokenTable, type TokenConfig } from "./http/auth";
 import { createPgNotifyBridge } from "./pg-notify";
-import { createStations, type RunningStations, type StationsOptions } from "./stations/create-stations";
+import {
+  createStations,
+  mountStations,
+  type RunningStations,
+  type StationsOptions,
+} from "./stations/create-stations";
 import { createPgUnitStore } from "./stores/pg-store";
 import { createSqliteUnitStore } from "./stores/sqlite-store";
 import { startStuckMonitor } from "./stuck";
@@ -106,7 +111,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(o.rateLimitPerSecond !== undefined && { rateLimitPerSecond: o.rateLimitPerSecond }),
     ...(o.authFailuresPerMinute !== undefined && { authFailuresPerMinute: o.authFailuresPerMinute }),
     ...(o.version !== undefined && { version: o.version }),
-    ...(stations && { plugins: [(a, deps) => stations.mount(a, deps)] }),
+    plugins: [(a, deps) => mountStations(a, deps, stations)],
   });
   const api = getRequestListener(app.fetch);
   const cdn = o.cdnRoot ? createCdnHandler({ root: o.cdnRoot, logger: log }) : undefined;

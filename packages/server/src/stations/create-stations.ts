@@ -145,6 +145,22 @@ export async function createStations(o: StationsOptions): Promise<RunningStation
   };
 }
 
+/**
+ * Adds the station routes to the app: those of `stations` when the server runs them, else the
+ * pages and `POST /api/units/{mac}/label-rejections` only (stations on other hosts use it).
+ */
+export function mountStations(
+  app: Hono<AuthEnv>,
+  deps: AppDeps,
+  stations: RunningStations | undefined,
+): void {
+  if (stations) stations.mount(app, deps);
+  else {
+    labelRoutes(app, deps, undefined);
+    debugRoutes(app, deps, undefined);
+  }
+}
+
 /** Publishes the unit's new state on the event bus after a print and a confirmation (dashboard). */
 function announcing(backend: LabelBackend, store: UnitStore, events: EventBus | undefined): LabelBackend {
   if (!events) return backend;
