@@ -1,7 +1,7 @@
 import type { Label } from "@factory/core";
-import { PDFDocument, type PDFFont, rgb } from "pdf-lib";
-import { fontkit, type FaceName, loadFace } from "./fonts";
+import { PDFDocument, rgb } from "pdf-lib";
 import { type LabelLayout, type LayoutOptions, layoutLabel } from "./layout";
+import { PdfFonts } from "./pdf-fonts";
 
 const PT_PER_MM = 72 / 25.4;
 
@@ -11,17 +11,13 @@ export interface PdfOptions extends LayoutOptions {
 }
 
 /**
- * Renders a laid-out label as a one-page PDF of the label's exact size. Text stays text (fonts
- * embedded as subsets, so `pdftotext` and screen readers read it); the QR modules are drawn on
- * the printer's dot grid.
+ * Renders a laid-out label as a one-page PDF of the label's exact size. Text stays text, also
+ * after a spooler's PostScript round trip (see {@link PdfFonts}); passwords are set in DejaVu
+ * Sans Mono; the QR modules are drawn on the printer's dot grid.
  */
 export async function layoutToPdf(layout: LabelLayout, copies = 1): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
-  const fonts = new Map<FaceName, PDFFont>();
-  for (const name of new Set(layout.lines.map((l) => l.face))) {
-    fonts.set(name, await doc.embedFont(loadFace(name).bytes, { subset: true }));
-  }
+  const fonts = new PdfFonts(doc);
   doc.setTitle("Unit label");
   doc.setCreator("@factory/printers");
   doc.setProducer("@factory/printers");
@@ -30,13 +26,7 @@ export async function layoutToPdf(layout: LabelLayout, copies = 1): Promise<Uint
   for (let copy = 0; copy < copies; copy++) {
     const page = doc.addPage([w, h]);
     for (const line of layout.lines) {
-      page.drawText(line.text, {
-        x: line.x * PT_PER_MM,
-        y: h - line.baseline * PT_PER_MM,
-        size: line.size * PT_PER_MM,
-        font: fonts.get(line.face)!,
-        color: rgb(0, 0, 0),
-      });
+      await fonts.draw(page, line.face, line.text, line.x * PT_PER_MM, h - line.baseline * PT_PER_MM, line.size * PT_PER_MM);
     }
     const qr = layout.qr;
     if (qr) {

@@ -1,0 +1,165 @@
+import { readdir, stat } from "node:fs/promises";
+import { createServer, type Server, type Socket, connect } from "node:net";
+import type { PrinterState } from "@factory/core";
+import { describePrinterConformance, sampleLabel } from "@factory/core/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type CupsPeer, hasCups, startCups } from "../test-support/cups";
+import { decodeBarcodes, pdfText, pdfToPng } from "../test-support/tools";
+import { createIppPrinter } from "./ipp-printer";
+
+/** A TCP forwarder to cupsd that the test can cut: the network between station and spooler. */
+async function startLink(target: number): Promise<{ port: number; cut(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : 0,
+    cut: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function newestPdf(dir: string): Promise<string | undefined> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".pdf"));
+  if (!files.length) return undefined;
+  const stamped = await Promise.all(files.map(async (f) => ({ f, t: (await stat(`${dir}/${f}`)).mtimeMs })));
+  stamped.sort((a, b) => b.t - a.t);
+  return `${dir}/${stamped[0]!.f}`;
+}
+
+const runCups = hasCups();
+
+describe.runIf(runCups)("IPP printer against a real CUPS with a cups-pdf queue", () => {
+  let cups: CupsPeer;
+  beforeAll(async () => {
+    cups = await startCups();
+  }, 60_000);
+  afterAll(async () => {
+    await cups?.stop();
+  });
+  beforeEach(async () => {
+    await cups.admin("cupsenable", [cups.queue]);
+    await cups.admin("cupsaccept", [cups.queue]);
+    await cups.admin("lpadmin", ["-p", cups.queue, "-o", "job-hold-until-default=no-hold"]);
+  });
+
+  describePrinterConformance(
+    "IPP to CUPS",
+    async () => {
+      const link = await startLink(cups.port);
+      let cut = false;
+      const printer = createIppPrinter({
+        url: `ipp://127.0.0.1:${link.port}/printers/${cups.queue}`,
+        requestTimeoutMs: 3000,
+      });
+      return {
+        printer,
+        setState: async (state: PrinterState) => {
+          if (state === "paused") await cups.admin("cupsdisable", [cups.queue]);
+          else if (state === "offline") {
+            cut = true;
+            await link.cut();
+          }
+        },
+        lastOutput: async () => {
+          const file = await newestPdf(cups.outDir);
+          return file ? pdfText(await import("node:fs/promises").then((fs) => fs.readFile(file))) : undefined;
+        },
+        teardown: async () => {
+          await printer.close();
+          if (!cut) await link.cut();
+        },
+      };
+    },
+    {
+      timeoutMs: 60_000,
+      skip: {
+        "refuses to print when paper-out":
+          "CUPS sets media-empty only from a device backend during a job; cups-pdf has no media. The mapping is tested on printer-state-reasons in encoding.test.ts",
+        "refuses to print when head-open":
+          "CUPS sets cover-open only from a device backend during a job; cups-pdf has no cover. The mapping is tested on printer-state-reasons in encoding.test.ts",
+      },
+    },
+  );
+
+  for (const dpi of [203, 300]) {
+    it(`prints a label at ${dpi} dpi whose printed PDF carries the QR, the serial and the passwords`, async () => {
+      const label = sampleLabel();
+      const printer = createIppPrinter({ url: cups.url, dpi });
+      const receipt = await printer.print({ label, jobName: "unit a1b2c3d4" });
+      const jobNumber = Number(receipt.jobId.split("#").at(-1));
+      const pdf = await cups.printed(jobNumber);
+      expect(await decodeBarcodes(await pdfToPng(pdf, 300))).toEqual([label.qr]);
+      const text = await pdfText(pdf);
+      expect(text.replace(/\s+/g, "")).toContain(label.serial.replace(/-/g, "").slice(0, 8));
+      for (const field of label.fields) expect(text).toContain(field.value);
+    });
+  }
+
+  it("reports paused when the queue is stopped and refuses before submitting", async () => {
+    const printer = createIppPrinter({ url: cups.url });
+    expect((await printer.status()).state).toBe("ready");
+    await cups.admin("cupsdisable", [cups.queue]);
+    expect(await printer.status()).toMatchObject({ state: "paused" });
+    const before = await cups.admin("lpstat", ["-W", "all", "-o", cups.queue]);
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "PRINTER_PAUSED" });
+    expect(await cups.admin("lpstat", ["-W", "all", "-o", cups.queue])).toBe(before);
+  });
+
+  it("a queue that rejects jobs: PRINTER_REJECTED", async () => {
+    await cups.admin("cupsreject", [cups.queue]);
+    const printer = createIppPrinter({ url: cups.url });
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "PRINTER_REJECTED" });
+  });
+
+  it("an unknown queue: PRINTER_REJECTED naming the problem", async () => {
+    const printer = createIppPrinter({ url: `ipp://127.0.0.1:${cups.port}/printers/NO_SUCH_QUEUE` });
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({
+      code: "PRINTER_REJECTED",
+      message: expect.stringMatching(/no such printer|not found|HTTP 404/i),
+    });
+  });
+
+  it("a job the spooler holds is refused and cancelled, so it never prints later", async () => {
+    await cups.admin("lpadmin", ["-p", cups.queue, "-o", "job-hold-until-default=indefinite"]);
+    const printer = createIppPrinter({ url: cups.url });
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({
+      code: "PRINTER_REJECTED",
+      message: expect.stringContaining("pending-held"),
+    });
+    expect((await cups.admin("lpstat", ["-W", "not-completed", "-o", cups.queue])).trim()).toBe("");
+  });
+
+  it("a cancel while the job is followed rejects with ABORTED and cancels the job", async () => {
+    const printer = createIppPrinter({ url: cups.url });
+    const controller = new AbortController();
+    const pending = printer.print({ label: sampleLabel() }, { signal: controller.signal });
+    // cups-pdf needs more than a second per job: abort while the job is being followed.
+    setTimeout(() => controller.abort(), 400);
+    await expect(pending).rejects.toMatchObject({ code: "ABORTED" });
+    expect((await cups.admin("lpstat", ["-W", "not-completed", "-o", cups.queue])).trim()).toBe("");
+    const done = await cups.admin("lpstat", ["-W", "completed", "-l", "-o", cups.queue]);
+    expect(done).toMatch(/canceled|cancelled/i);
+  });
+
+  it("the whole print is bounded: TIMEOUT when the spooler is slower than the bound, and the job is cancelled", async () => {
+    const printer = createIppPrinter({ url: cups.url, printTimeoutMs: 600 });
+    const started = Date.now();
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "TIMEOUT" });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await cups.admin("lpstat", ["-W", "not-completed", "-o", cups.queue])).trim()).toBe("");
+  });
+});
