@@ -13,7 +13,7 @@ body{font-family:system-ui,sans-serif;margin:0;background:#1b1d21;color:#fff;min
 header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#0006;font-size:1rem}
 header h1{font-size:1.1rem;margin:0;flex:1}
 #live.on{color:#7ee787}#live.off{color:#ff7b72}
-main{flex:1;display:flex;flex-direction:column;justify-content:center;gap:1.2rem;padding:1.2rem;transition:background .2s}
+main{flex:1;display:flex;flex-direction:column;justify-content:center;gap:1.2rem;padding:1.2rem}
 #kind{font-size:1rem;letter-spacing:.08em;text-transform:uppercase;opacity:.85}
 #serial{font-family:"DejaVu Sans Mono",ui-monospace,monospace;font-size:clamp(1.6rem,6vw,3.6rem);font-weight:700;word-break:break-all;line-height:1.15;min-height:1.2em}
 #mac{font-family:ui-monospace,monospace;font-size:1.1rem;opacity:.85}
