@@ -160,7 +160,7 @@ describe("bad input changes nothing", () => {
         s.flash({ regions: [{ name: "app", offset: (2 << 20) - 4096, data: beyond }] }),
       ).rejects.toMatchObject({ code: "IMAGE_TOO_LARGE" });
       const corrupt = writeUf2(big, { family: "rp2040" });
-      corrupt[512 + 508] ^= 0xff;
+      corrupt[512 + 508] = (corrupt[512 + 508] ?? 0) ^ 0xff;
       await expect(s.flash({ regions: [{ name: "app", offset: 0, data: corrupt }] })).rejects.toMatchObject({
         code: "IMAGE_INVALID",
         message: expect.stringContaining("block 1 is corrupt"),
@@ -228,6 +228,31 @@ describe("flashing", () => {
       await expect(s.reset("app")).rejects.toMatchObject({ code: "FLASH_FAILED" });
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("many boards at once", () => {
+  it("flashes three boards concurrently, each by its own bus/address, each with its own bytes", async () => {
+    const boards = ["1-2", "1-3", "2-1"].map((location) => lab.addBoard({ location }));
+    const driver = createPicoDriver(lab.driverOptions);
+    await Promise.all(
+      boards.map(async (board, i) => {
+        const s = await driver.open({ path: `usb:${board.location}` });
+        try {
+          await s.flash({ regions: [{ name: "app", offset: 0, data: testImage(12_288, 10 + i) }] });
+          expect(
+            (await s.verify({ regions: [{ name: "app", offset: 0, data: testImage(12_288, 10 + i) }] })).ok,
+          ).toBe(true);
+        } finally {
+          await s.close();
+        }
+      }),
+    );
+    for (const [i, board] of boards.entries()) {
+      expect(Buffer.from(board.flash.read(0, 12_288)).equals(Buffer.from(testImage(12_288, 10 + i)))).toBe(
+        true,
+      );
     }
   });
 });
