@@ -29,3 +29,34 @@ for (const chip of ["esp32", "esp8266"] as const) {
     };
   });
 }
+
+// The same suite against a real board when ESP_TEST_PORT names its serial port. The plan's images
+// are synthetic (they do not boot), and a real board cannot be unplugged or read out of band.
+const realPort = process.env.ESP_TEST_PORT;
+if (realPort) {
+  const chip = (process.env.ESP_TEST_CHIP ?? "esp32") as "esp32" | "esp8266" | "esp32s3" | "esp32c3";
+  describeBoardDriverConformance(
+    `esp driver on the board at ${realPort}`,
+    async () => ({
+      driver: createEspDriver(),
+      port: { path: realPort },
+      plan: {
+        regions: [
+          {
+            name: "nvs",
+            offset: 0x9000,
+            data: makeFirmwareImage({ size: 0x3000, chip, seed: 1 }).map((b) => b ^ 0x5a),
+          },
+          { name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 180_000, chip, seed: 2 }) },
+        ],
+      },
+    }),
+    {
+      timeoutMs: 120_000,
+      skip: {
+        "reset and console follow the capability flags":
+          "the synthetic test images do not boot, so no console answers",
+      },
+    },
+  );
+}

@@ -8,6 +8,9 @@ import { EspClient } from "./client";
 
 /** RAM block size for MEM_DATA (stub upload). */
 export const ESP_RAM_BLOCK = 0x1800;
+const USB_RAM_BLOCK = 0x800;
+const ESP32S3_UARTDEV_BUF_NO = 0x3fcef14c;
+const UARTDEV_BUF_NO_USB_OTG = 3;
 /** Flash write block size (compressed bytes per FLASH_DEFL_DATA). */
 export const FLASH_WRITE_SIZE = 0x4000;
 
@@ -92,18 +95,26 @@ export class EspLoader {
   async runStub(signal?: AbortSignal): Promise<void> {
     const chip = this.requireChip();
     const image = await loadStubImage(chip.name);
+    // The ESP32-S3 ROM takes smaller RAM blocks when the host talks to it over USB-OTG.
+    let ramBlock = ESP_RAM_BLOCK;
+    if (
+      chip.family === "esp32s3" &&
+      (await this.readReg(ESP32S3_UARTDEV_BUF_NO, signal)) === UARTDEV_BUF_NO_USB_OTG
+    ) {
+      ramBlock = USB_RAM_BLOCK;
+    }
     for (const [addr, bytes] of [
       [image.textStart, image.text],
       [image.dataStart, image.data],
     ] as const) {
       if (bytes.length === 0) continue;
-      const blocks = Math.ceil(bytes.length / ESP_RAM_BLOCK);
-      await this.client.command(Op.MEM_BEGIN, u32le(bytes.length, blocks, ESP_RAM_BLOCK, addr), {
+      const blocks = Math.ceil(bytes.length / ramBlock);
+      await this.client.command(Op.MEM_BEGIN, u32le(bytes.length, blocks, ramBlock, addr), {
         signal,
         timeoutMs: this.timeout(32),
       });
       for (let seq = 0; seq < blocks; seq++) {
-        const block = bytes.subarray(seq * ESP_RAM_BLOCK, (seq + 1) * ESP_RAM_BLOCK);
+        const block = bytes.subarray(seq * ramBlock, (seq + 1) * ramBlock);
         await this.client.dataCommand(Op.MEM_DATA, seq, block, {
           signal,
           timeoutMs: this.timeout(block.length + 32),
