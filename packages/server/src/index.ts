@@ -1,3 +1,4 @@
+export { agentConfigTemplate, agentFiles, agentRoutes, agentScriptPath, publishAgentToCdn } from "./agent";
 export type { CdnOptions, ManifestEntry } from "./cdn";
 export { createCdnHandler, parseRange } from "./cdn";
 export type { ResolvedConfig, ServerFileConfig } from "./config";

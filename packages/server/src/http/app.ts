@@ -2,6 +2,7 @@ import { type Logger, noopLogger, type UnitStore } from "@factory/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
+import { agentRoutes } from "../agent/routes";
 import { DASHBOARD_HTML, dashboardSnapshot } from "../dashboard";
 import type { EventBus, ServerEvent } from "../events";
 import { openApiDocument } from "../openapi";
@@ -94,6 +95,7 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
 
   for (const plugin of o.plugins ?? []) plugin(app, deps);
   unitRoutes(app, deps);
+  agentRoutes(app);
   adminRoutes(app, deps, registrationBody);
 
   const viewer = requireRole(o.tokens, ["operator", "station", "admin"], deps.onAuthFailure);
