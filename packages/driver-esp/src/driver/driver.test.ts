@@ -283,6 +283,28 @@ describe("esp driver bad input", () => {
     await (await driver.open(port)).close();
   });
 
+  it("never takes the answer to an abandoned MD5 for the next region's", async () => {
+    // Slow MD5 (0.25 MiB/s) so a verify can be cancelled while the chip is still hashing.
+    const { sim, driver, port } = await bench(
+      { timing: "real", flashTiming: { md5MiBps: 0.25 } },
+      { baudRate: 921600 },
+    );
+    const data = makeFirmwareImage({ size: 96_000, seed: 77 });
+    const session = await driver.open(port);
+    const atA: FlashPlan = { regions: [{ name: "app", offset: 0x10000, data }] };
+    await session.flash(atA);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    expect((await rejection(session.verify(atA, { signal: controller.signal }))).code).toBe("ABORTED");
+    // Same bytes at another offset, where the chip holds nothing yet: the late answer for the
+    // first region would match, and must not make the driver skip this one.
+    const atB: FlashPlan = { regions: [{ name: "app", offset: 0x40000, data }] };
+    const result = await session.flash(atB);
+    expect(result.regions[0]!.skipped).toBe(false);
+    expect(Buffer.from(sim.readFlashImage(0x40000, data.length)).equals(Buffer.from(data))).toBe(true);
+    await session.close();
+  }, 30_000);
+
   it("reports a wrong MD5 as a failed verify, never as success", async () => {
     const { sim, driver, port } = await bench();
     const session = await driver.open(port);

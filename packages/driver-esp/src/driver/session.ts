@@ -30,6 +30,16 @@ import type { ResolvedOptions } from "./options";
 import { type PreparedRegion, prepareRegion, validateImages, validatePlan } from "./plan";
 
 const ROM_BAUD = 115200;
+/** Codes after which the line may still carry answers to an abandoned command. */
+const DIRTYING: readonly string[] = [
+  ErrorCodes.ABORTED,
+  ErrorCodes.TIMEOUT,
+  ErrorCodes.PROTOCOL_ERROR,
+  ErrorCodes.FLASH_FAILED,
+  EspErrorCodes.ESP_COMMAND_FAILED,
+  EspErrorCodes.ESP_STUB_FAILED,
+  EspErrorCodes.ESP_BAUD_FAILED,
+];
 const RETRYABLE = [
   ErrorCodes.TIMEOUT,
   ErrorCodes.PROTOCOL_ERROR,
@@ -49,6 +59,10 @@ export class EspSession implements BoardSession {
   private console: SerialLineConsole | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The last operation ended mid-exchange; resynchronise before the next one. */
+  private dirty = false;
+  /** Failed exchanges at the current baud (two step it down). */
+  private failuresAtBaud = 0;
 
   private constructor(
     readonly port: PortRef,
@@ -97,9 +111,16 @@ export class EspSession implements BoardSession {
       }
       throwIfAborted(signal, PKG);
       try {
+        if (this.dirty) {
+          // An earlier operation stopped mid-exchange: answers to it may still be on their way.
+          await this.resync(signal);
+          this.dirty = false;
+        }
         return await fn();
       } catch (error) {
-        throw toFactoryError(error, PKG);
+        const e = toFactoryError(error, PKG);
+        if (DIRTYING.includes(e.code)) this.dirty = true;
+        throw e;
       }
     });
     this.queue = next.catch(() => {});
@@ -334,18 +355,48 @@ export class EspSession implements BoardSession {
       error: String((cause as Error).message ?? cause),
     });
     if (this.strategy === "none") {
-      throw createError(
-        PKG,
-        ErrorCodes.FLASH_FAILED,
-        `The chip on ${this.port.path} stopped answering and cannot be reset from here (reset "none")`,
-        {
-          cause,
-          details: { port: this.port.path },
-        },
-      );
+      await this.resyncWithoutReset(cause, signal);
+      return;
     }
-    if ((this.bauds[0] ?? ROM_BAUD) > ROM_BAUD && this.bauds.length > 1) await this.stepDown(cause, signal);
+    this.failuresAtBaud++;
+    if (this.failuresAtBaud >= 2 && (this.bauds[0] ?? ROM_BAUD) > ROM_BAUD && this.bauds.length > 1) {
+      this.failuresAtBaud = 0;
+      await this.stepDown(cause, signal);
+    } else await this.reconnect(signal);
+  }
+
+  /** Back in step with the chip after an abandoned exchange. */
+  private async resync(signal?: AbortSignal): Promise<void> {
+    if (this.state !== "loader") return;
+    if (this.strategy === "none") await this.resyncWithoutReset(undefined, signal);
     else await this.reconnect(signal);
+  }
+
+  /**
+   * Without reset lines: lets the line go quiet, then SYNCs at the current baud (the stub still
+   * runs) and, failing that, at the ROM baud (the chip restarted into the strapped download mode).
+   */
+  private async resyncWithoutReset(cause: unknown, signal?: AbortSignal): Promise<void> {
+    await sleep(50, signal);
+    this.loader.client.attach();
+    this.loader.client.discardInput();
+    if (await this.loader.sync(3, signal)) {
+      await this.loader.detect(signal);
+      return;
+    }
+    await this.link.setBaudRate(ROM_BAUD);
+    this.fast = false;
+    this.loader.spiAttached = false;
+    if (await this.loader.sync(5, signal)) {
+      await this.loader.detect(signal);
+      return;
+    }
+    throw createError(
+      PKG,
+      ErrorCodes.FLASH_FAILED,
+      `The chip on ${this.port.path} stopped answering and cannot be reset from here (reset "none")`,
+      { cause, details: { port: this.port.path } },
+    );
   }
 
   private async writeRegion(p: PreparedRegion, options: FlashOptions): Promise<void> {

@@ -166,6 +166,8 @@ export class EspClient {
     const name = OP_NAMES[op] ?? `0x${op.toString(16)}`;
     const timeoutMs = options.timeoutMs ?? 3000;
     if (this.lostError || this.link.lost) throw this.lost();
+    // One command at a time: anything still queued answers an earlier, finished exchange.
+    this.frames = [];
     await this.link.write(framed);
     return this.awaitResponse(op, name, timeoutMs, options);
   }
