@@ -53,7 +53,9 @@ describe("IPP encoding (RFC 8010)", () => {
         },
       ],
     });
-    expect(bytes.includes(Buffer.from([0x21, 0x00, 0x06, ...Buffer.from("job-id"), 0x00, 0x04, 0, 0, 1, 2]))).toBe(true);
+    expect(
+      bytes.includes(Buffer.from([0x21, 0x00, 0x06, ...Buffer.from("job-id"), 0x00, 0x04, 0, 0, 1, 2])),
+    ).toBe(true);
     expect(bytes.includes(Buffer.from([0x44, 0x00, 0x00, 0x00, 0x01, 0x62]))).toBe(true);
   });
 
@@ -62,7 +64,10 @@ describe("IPP encoding (RFC 8010)", () => {
       code: 0x0000,
       requestId: 9,
       groups: [
-        { tag: Tag.operation, attributes: [{ name: "attributes-charset", tag: Tag.charset, values: ["utf-8"] }] },
+        {
+          tag: Tag.operation,
+          attributes: [{ name: "attributes-charset", tag: Tag.charset, values: ["utf-8"] }],
+        },
         {
           tag: Tag.printer,
           attributes: [
@@ -86,19 +91,30 @@ describe("IPP encoding (RFC 8010)", () => {
     const withCollection = Buffer.concat([encoded.subarray(0, -1), collection, Buffer.from([0x03])]);
     const decoded = decodeIpp(withCollection);
     expect(decoded.requestId).toBe(9);
-    expect(attributeValues(decoded, "printer-state-reasons", Tag.printer)).toEqual(["media-low-warning", "none"]);
+    expect(attributeValues(decoded, "printer-state-reasons", Tag.printer)).toEqual([
+      "media-low-warning",
+      "none",
+    ]);
     expect(attributeValues(decoded, "printer-is-accepting-jobs")).toEqual([true]);
-    expect(attributeValues(decoded, "media-col-default")).toEqual([{ "media-size": [{ "x-dimension": [10000] }] }]);
+    expect(attributeValues(decoded, "media-col-default")).toEqual([
+      { "media-size": [{ "x-dimension": [10000] }] },
+    ]);
   });
 
   it("refuses truncated replies with PRINTER_REJECTED", () => {
     const bytes = encodeIpp(printJob());
-    expect(() => decodeIpp(bytes.subarray(0, 20))).toThrow(expect.objectContaining({ code: "PRINTER_REJECTED" }));
-    expect(() => decodeIpp(Buffer.from([1, 1, 0]))).toThrow(expect.objectContaining({ code: "PRINTER_REJECTED" }));
+    expect(() => decodeIpp(bytes.subarray(0, 20))).toThrow(
+      expect.objectContaining({ code: "PRINTER_REJECTED" }),
+    );
+    expect(() => decodeIpp(Buffer.from([1, 1, 0]))).toThrow(
+      expect.objectContaining({ code: "PRINTER_REJECTED" }),
+    );
   });
 
   it("turns printer URLs into the HTTP endpoint and the printer-uri", () => {
-    expect(parseIppUrl("ipp://cups.local/printers/L1")).toMatchObject({ printerUri: "ipp://cups.local:631/printers/L1" });
+    expect(parseIppUrl("ipp://cups.local/printers/L1")).toMatchObject({
+      printerUri: "ipp://cups.local:631/printers/L1",
+    });
     expect(parseIppUrl("ipp://cups.local/printers/L1").http.href).toBe("http://cups.local:631/printers/L1");
     expect(parseIppUrl("http://10.0.0.9:8631/ipp/print").printerUri).toBe("ipp://10.0.0.9:8631/ipp/print");
     expect(() => parseIppUrl("lpd://x/q")).toThrow(expect.objectContaining({ code: "CONFIG_INVALID" }));

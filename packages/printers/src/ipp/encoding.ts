@@ -79,7 +79,8 @@ const STRING_TAGS = new Set<number>([
 
 function encodeValue(tag: number, value: IppValue): Buffer {
   if (tag === Tag.integer || tag === Tag.enum) {
-    if (typeof value !== "number" || !Number.isInteger(value)) throw new TypeError(`IPP integer expected, got ${String(value)}`);
+    if (typeof value !== "number" || !Number.isInteger(value))
+      throw new TypeError(`IPP integer expected, got ${String(value)}`);
     const b = Buffer.alloc(4);
     b.writeInt32BE(value);
     return b;
@@ -159,7 +160,8 @@ function decodeValue(tag: number, bytes: Buffer): IppValue {
 }
 
 function readCollection(r: Reader, depth: number): IppCollection {
-  if (depth > 8) throw printerError(ErrorCodes.PRINTER_REJECTED, "The spooler sent IPP collections nested too deep");
+  if (depth > 8)
+    throw printerError(ErrorCodes.PRINTER_REJECTED, "The spooler sent IPP collections nested too deep");
   const out: IppCollection = {};
   let member: string | undefined;
   for (;;) {
@@ -174,7 +176,11 @@ function readCollection(r: Reader, depth: number): IppCollection {
       out[member] = [];
       continue;
     }
-    if (member === undefined) throw printerError(ErrorCodes.PRINTER_REJECTED, "The spooler sent an IPP collection value without a member name");
+    if (member === undefined)
+      throw printerError(
+        ErrorCodes.PRINTER_REJECTED,
+        "The spooler sent an IPP collection value without a member name",
+      );
     if (tag === Tag.begCollection) {
       r.chunk();
       out[member]!.push(readCollection(r, depth + 1));
@@ -186,7 +192,11 @@ function readCollection(r: Reader, depth: number): IppCollection {
 
 /** Decodes an IPP message; truncated or inconsistent bytes reject with `PRINTER_REJECTED`. */
 export function decodeIpp(buf: Buffer): IppMessage {
-  if (buf.length < 9) throw printerError(ErrorCodes.PRINTER_REJECTED, `The spooler sent ${buf.length} bytes, not an IPP message`);
+  if (buf.length < 9)
+    throw printerError(
+      ErrorCodes.PRINTER_REJECTED,
+      `The spooler sent ${buf.length} bytes, not an IPP message`,
+    );
   const r = new Reader(buf);
   const message: IppMessage = {
     version: [buf[0]!, buf[1]!],
@@ -208,9 +218,11 @@ export function decodeIpp(buf: Buffer): IppMessage {
       last = undefined;
       continue;
     }
-    if (!group) throw printerError(ErrorCodes.PRINTER_REJECTED, "The spooler sent an IPP attribute outside any group");
+    if (!group)
+      throw printerError(ErrorCodes.PRINTER_REJECTED, "The spooler sent an IPP attribute outside any group");
     const name = r.chunk().toString("utf8");
-    const value = tag === Tag.begCollection ? (r.chunk(), readCollection(r, 0)) : decodeValue(tag, r.chunk());
+    const raw = r.chunk();
+    const value = tag === Tag.begCollection ? readCollection(r, 0) : decodeValue(tag, raw);
     if (name === "" && last) last.values.push(value);
     else {
       last = { name, tag, values: [value] };
@@ -220,7 +232,11 @@ export function decodeIpp(buf: Buffer): IppMessage {
 }
 
 /** The values of the first attribute named `name` in groups of `groupTag` (any group when omitted). */
-export function attributeValues(message: IppMessage, name: string, groupTag?: number): IppValue[] | undefined {
+export function attributeValues(
+  message: IppMessage,
+  name: string,
+  groupTag?: number,
+): IppValue[] | undefined {
   for (const g of message.groups) {
     if (groupTag !== undefined && g.tag !== groupTag) continue;
     const a = g.attributes.find((x) => x.name === name);

@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import type { PrinterState } from "@factory/core";
 import { describePrinterConformance, sampleLabel } from "@factory/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

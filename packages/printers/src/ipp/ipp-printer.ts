@@ -18,7 +18,14 @@ import {
 } from "@factory/core";
 import { PKG, printerError } from "../errors";
 import { renderPdf } from "../render/pdf";
-import { attributeValues, type IppAttribute, type IppMessage, Operation, Tag } from "./encoding";
+import {
+  attributeValues,
+  type IppAttribute,
+  type IppMessage,
+  Operation,
+  operationAttributes,
+  Tag,
+} from "./encoding";
 import { ippPrinterStatus } from "./printer-state";
 import { type IppEndpoint, ippExchange, parseIppUrl } from "./transport";
 
@@ -61,15 +68,15 @@ const JOB_STATE: Record<number, string> = {
 };
 
 const STATUS_NAMES: Record<number, string> = {
-  0x0400: "bad request",
-  0x0401: "forbidden",
-  0x0402: "not authenticated",
-  0x0403: "not authorized",
-  0x0406: "no such printer or queue",
-  0x040a: "document format not supported",
-  0x0500: "spooler internal error",
-  0x0506: "not accepting jobs",
-  0x0507: "busy",
+  1024: "bad request",
+  1025: "forbidden",
+  1026: "not authenticated",
+  1027: "not authorized",
+  1030: "no such printer or queue",
+  1034: "document format not supported",
+  1280: "spooler internal error",
+  1286: "not accepting jobs",
+  1287: "busy",
 };
 
 let requestIds = 0;
@@ -99,16 +106,25 @@ export class IppPrinter implements Printer {
 
   constructor(options: IppPrinterOptions) {
     if (typeof options?.url !== "string") {
-      throw printerError(ErrorCodes.CONFIG_INVALID, "The IPP printer needs a url (ipp://host:631/printers/<queue>)");
+      throw printerError(
+        ErrorCodes.CONFIG_INVALID,
+        "The IPP printer needs a url (ipp://host:631/printers/<queue>)",
+      );
     }
     this.endpoint = parseIppUrl(options.url);
     this.dpi = options.dpi ?? 203;
     if (![203, 300, 600].includes(this.dpi)) {
-      throw printerError(ErrorCodes.CONFIG_INVALID, `Labels are laid out for 203, 300 or 600 dpi, not ${this.dpi}`);
+      throw printerError(
+        ErrorCodes.CONFIG_INVALID,
+        `Labels are laid out for 203, 300 or 600 dpi, not ${this.dpi}`,
+      );
     }
     const confirm = options.confirm ?? "completed";
     if (!["queued", "processing", "completed"].includes(confirm)) {
-      throw printerError(ErrorCodes.CONFIG_INVALID, `confirm must be queued, processing or completed, not "${confirm}"`);
+      throw printerError(
+        ErrorCodes.CONFIG_INVALID,
+        `confirm must be queued, processing or completed, not "${confirm}"`,
+      );
     }
     this.confirm = confirm;
     this.userName = options.userName ?? "factory";
@@ -133,7 +149,8 @@ export class IppPrinter implements Printer {
     try {
       return await this.readStatus(options.signal);
     } catch (error) {
-      if (isFactoryError(error, ErrorCodes.PRINTER_OFFLINE)) return { state: "offline", detail: error.message };
+      if (isFactoryError(error, ErrorCodes.PRINTER_OFFLINE))
+        return { state: "offline", detail: error.message };
       throw error;
     }
   }
@@ -160,14 +177,19 @@ export class IppPrinter implements Printer {
         pdf,
       );
       const jobId = attributeValues(reply, "job-id", Tag.job)?.[0];
-      if (typeof jobId !== "number") throw printerError(ErrorCodes.PRINTER_REJECTED, `${this.name} accepted the job without a job id`);
+      if (typeof jobId !== "number")
+        throw printerError(ErrorCodes.PRINTER_REJECTED, `${this.name} accepted the job without a job id`);
       try {
         await this.follow(jobId, signal);
       } catch (error) {
         await this.cancel(jobId);
         throw error;
       }
-      const receipt: PrintReceipt = { jobId: `${this.name}#${jobId}`, acceptedAt: new Date(), bytes: pdf.length };
+      const receipt: PrintReceipt = {
+        jobId: `${this.name}#${jobId}`,
+        acceptedAt: new Date(),
+        bytes: pdf.length,
+      };
       this.logger.info("label accepted", { jobId: receipt.jobId, bytes: pdf.length, confirm: this.confirm });
       return receipt;
     } catch (error) {
@@ -192,7 +214,11 @@ export class IppPrinter implements Printer {
         [
           { name: "job-id", tag: Tag.integer, values: [jobId] },
           { name: "requesting-user-name", tag: Tag.name, values: [this.userName] },
-          { name: "requested-attributes", tag: Tag.keyword, values: ["job-state", "job-state-reasons", "job-state-message"] },
+          {
+            name: "requested-attributes",
+            tag: Tag.keyword,
+            values: ["job-state", "job-state-reasons", "job-state-message"],
+          },
         ],
         signal,
       );
@@ -210,9 +236,13 @@ export class IppPrinter implements Printer {
         const status = await this.readStatus(signal);
         throw (
           stateError(status, PKG) ??
-          printerError(ErrorCodes.PRINTER_REJECTED, `${this.name} stopped job ${jobId} (${reasons.join(", ")})`, {
-            details: { jobId, reasons },
-          })
+          printerError(
+            ErrorCodes.PRINTER_REJECTED,
+            `${this.name} stopped job ${jobId} (${reasons.join(", ")})`,
+            {
+              details: { jobId, reasons },
+            },
+          )
         );
       }
       await sleep(this.pollMs, signal);
@@ -247,12 +277,19 @@ export class IppPrinter implements Printer {
         {
           name: "requested-attributes",
           tag: Tag.keyword,
-          values: ["printer-state", "printer-state-reasons", "printer-is-accepting-jobs", "printer-state-message", "queued-job-count"],
+          values: [
+            "printer-state",
+            "printer-state-reasons",
+            "printer-is-accepting-jobs",
+            "printer-state-message",
+            "queued-job-count",
+          ],
         },
       ],
       signal,
     );
-    const one = <T>(name: string): T | undefined => attributeValues(reply, name, Tag.printer)?.[0] as T | undefined;
+    const one = <T>(name: string): T | undefined =>
+      attributeValues(reply, name, Tag.printer)?.[0] as T | undefined;
     return ippPrinterStatus({
       state: one<number>("printer-state"),
       reasons: (attributeValues(reply, "printer-state-reasons", Tag.printer) ?? []).map(String),
@@ -272,17 +309,7 @@ export class IppPrinter implements Printer {
     const request: IppMessage = {
       code: operation,
       requestId: requestIds,
-      groups: [
-        {
-          tag: Tag.operation,
-          attributes: [
-            { name: "attributes-charset", tag: Tag.charset, values: ["utf-8"] },
-            { name: "attributes-natural-language", tag: Tag.naturalLanguage, values: ["en"] },
-            { name: "printer-uri", tag: Tag.uri, values: [this.endpoint.printerUri] },
-            ...attributes,
-          ],
-        },
-      ],
+      groups: [operationAttributes(this.endpoint.printerUri, attributes)],
       ...(data ? { data } : {}),
     };
     const reply = await ippExchange(this.endpoint, request, { signal, timeoutMs: this.requestTimeoutMs });

@@ -35,6 +35,7 @@ export function ippPrinterStatus(attrs: {
   if (deviceFaults.length) return { state: "error", detail: detail(reasons.join(", ")), ...extra };
   if (attrs.state === 5) return { state: "paused", detail: detail("printer stopped"), ...extra };
   if (attrs.accepting === false) return { state: "error", detail: detail("not accepting jobs"), ...extra };
-  if (attrs.state === 4) return { state: "busy", ...(reasons.length ? { detail: reasons.join(", ") } : {}), ...extra };
+  if (attrs.state === 4)
+    return { state: "busy", ...(reasons.length ? { detail: reasons.join(", ") } : {}), ...extra };
   return { state: "ready", ...extra };
 }

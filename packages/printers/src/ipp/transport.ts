@@ -18,7 +18,11 @@ export function parseIppUrl(url: string): IppEndpoint {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw printerError(ErrorCodes.CONFIG_INVALID, `"${url}" is not a printer URL (ipp://host:631/printers/<queue>)`, { cause });
+    throw printerError(
+      ErrorCodes.CONFIG_INVALID,
+      `"${url}" is not a printer URL (ipp://host:631/printers/<queue>)`,
+      { cause },
+    );
   }
   const schemes: Record<string, [string, string, number]> = {
     "ipp:": ["ipp:", "http:", 631],
@@ -28,7 +32,10 @@ export function parseIppUrl(url: string): IppEndpoint {
   };
   const scheme = schemes[parsed.protocol];
   if (!scheme || !parsed.hostname) {
-    throw printerError(ErrorCodes.CONFIG_INVALID, `"${url}" is not a printer URL (ipp://host:631/printers/<queue>)`);
+    throw printerError(
+      ErrorCodes.CONFIG_INVALID,
+      `"${url}" is not a printer URL (ipp://host:631/printers/<queue>)`,
+    );
   }
   const port = parsed.port ? Number(parsed.port) : scheme[2];
   const http = new URL(`${scheme[1]}//${parsed.hostname}:${port}${parsed.pathname}`);
@@ -64,10 +71,14 @@ export async function ippExchange(
         req.on("error", (error: NodeJS.ErrnoException) => {
           if (signal.aborted) return reject(abortedError(signal, PKG));
           reject(
-            printerError(ErrorCodes.PRINTER_OFFLINE, `The print spooler at ${where} cannot be reached (${error.code ?? error.message})`, {
-              cause: error,
-              details: { url: endpoint.http.href, errno: error.code },
-            }),
+            printerError(
+              ErrorCodes.PRINTER_OFFLINE,
+              `The print spooler at ${where} cannot be reached (${error.code ?? error.message})`,
+              {
+                cause: error,
+                details: { url: endpoint.http.href, errno: error.code },
+              },
+            ),
           );
         });
         req.on("response", (res: IncomingMessage) => {
@@ -88,10 +99,23 @@ export async function ippExchange(
             size += c.length;
             if (size > MAX_RESPONSE) {
               req.destroy();
-              reject(printerError(ErrorCodes.PRINTER_REJECTED, `The print spooler at ${where} sent an oversized IPP reply`));
+              reject(
+                printerError(
+                  ErrorCodes.PRINTER_REJECTED,
+                  `The print spooler at ${where} sent an oversized IPP reply`,
+                ),
+              );
             } else chunks.push(c);
           });
-          res.on("error", (error) => reject(printerError(ErrorCodes.PRINTER_OFFLINE, `The print spooler at ${where} dropped the connection`, { cause: error })));
+          res.on("error", (error) =>
+            reject(
+              printerError(
+                ErrorCodes.PRINTER_OFFLINE,
+                `The print spooler at ${where} dropped the connection`,
+                { cause: error },
+              ),
+            ),
+          );
           res.on("end", () => {
             try {
               resolve(decodeIpp(Buffer.concat(chunks)));

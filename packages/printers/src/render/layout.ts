@@ -95,9 +95,14 @@ function validate(label: Label): void {
 
 function blocks(label: Label, mask: boolean): Block[] {
   const out: Block[] = [
-    { pieces: [{ face: "bold", text: label.title, rel: 1, wrap: "words", secret: false, min: MIN_TEXT_MM }], gapBefore: 0 },
     {
-      pieces: [{ face: "bold", text: label.serial, rel: 0.9, wrap: "words", secret: false, min: MIN_TEXT_MM }],
+      pieces: [{ face: "bold", text: label.title, rel: 1, wrap: "words", secret: false, min: MIN_TEXT_MM }],
+      gapBefore: 0,
+    },
+    {
+      pieces: [
+        { face: "bold", text: label.serial, rel: 0.9, wrap: "words", secret: false, min: MIN_TEXT_MM },
+      ],
       gapBefore: 0.2,
     },
   ];
@@ -109,7 +114,16 @@ function blocks(label: Label, mask: boolean): Block[] {
       gapBefore: 0.25,
       pieces: [
         ...(f.caption
-          ? [{ face: "regular" as const, text: `${f.caption}:`, rel: 0.75, wrap: "words" as const, secret: false, min: MIN_TEXT_MM }]
+          ? [
+              {
+                face: "regular" as const,
+                text: `${f.caption}:`,
+                rel: 0.75,
+                wrap: "words" as const,
+                secret: false,
+                min: MIN_TEXT_MM,
+              },
+            ]
           : []),
         {
           face: mono ? "mono" : "regular",
@@ -124,7 +138,9 @@ function blocks(label: Label, mask: boolean): Block[] {
   }
   if (label.footer) {
     out.push({
-      pieces: [{ face: "regular", text: label.footer, rel: 0.65, wrap: "words", secret: false, min: MIN_TEXT_MM }],
+      pieces: [
+        { face: "regular", text: label.footer, rel: 0.65, wrap: "words", secret: false, min: MIN_TEXT_MM },
+      ],
       gapBefore: 0.3,
       bottom: true,
     });
@@ -230,45 +246,62 @@ export function layoutLabel(label: Label, options: LayoutOptions = {}): LabelLay
   }
   for (const [face, texts] of [
     ["bold", [label.title, label.serial]],
-    ["regular", [label.footer ?? "", ...label.fields.map((f) => `${f.caption}${f.monospace ? "" : f.value}`)]],
+    [
+      "regular",
+      [label.footer ?? "", ...label.fields.map((f) => `${f.caption}${f.monospace ? "" : f.value}`)],
+    ],
     ["mono", label.fields.filter((f) => f.monospace).map((f) => f.value)],
   ] as const) {
     const missing = missingGlyphs(loadFace(face), texts.join(""));
     if (missing.length) {
-      throw printerError(ErrorCodes.INVALID_ARGUMENT, `The label font cannot print ${missing.map((c) => JSON.stringify(c)).join(" ")}`);
+      throw printerError(
+        ErrorCodes.INVALID_ARGUMENT,
+        `The label font cannot print ${missing.map((c) => JSON.stringify(c)).join(" ")}`,
+      );
     }
   }
   const dpmm = dpi / 25.4;
   const margin = Math.min(4, Math.max(1.5, Math.min(w, h) * 0.05));
-  let area: Area = { x: margin, y: margin, w: w - 2 * margin, h: h - 2 * margin };
-  let qr: QrBlock | undefined;
-  if (label.qr) {
-    const matrix = encodeQr(label.qr);
-    const wide = w >= h * 1.25;
-    const box = wide ? Math.min(h - 2 * margin, w * 0.5) : Math.min(w - 2 * margin, h * 0.45);
-    const moduleDots = Math.min(10, Math.floor((box * dpmm) / (matrix.size + 2 * QUIET_MODULES)));
-    if (moduleDots < 2) {
-      throw printerError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `The QR content (${label.qr.length} characters) is too long for a ${w}×${h} mm label at ${dpi} dpi`,
-      );
-    }
-    const moduleMm = moduleDots / dpmm;
-    const side = matrix.size * moduleMm;
-    if (wide) {
-      const x = w - margin - box + (box - side) / 2;
-      qr = { kind: "qr", content: label.qr, matrix, moduleDots, moduleMm, x, y: (h - side) / 2 };
-      area = { ...area, w: w - 3 * margin - box };
-    } else {
-      const top = h - margin - box;
-      qr = { kind: "qr", content: label.qr, matrix, moduleDots, moduleMm, x: (w - side) / 2, y: top + (box - side) / 2 };
-      area = { ...area, h: top - 2 * margin };
-    }
-  }
   const all = blocks(label, options.maskSecrets === true);
-  for (let s = Math.min(area.h / 4, 8); s >= MIN_TEXT_MM * 0.6; s *= 0.95) {
-    const lines = place(all, s, area);
-    if (lines) return { widthMm: w, heightMm: h, dpi, lines, ...(qr ? { qr } : {}) };
+  const matrix = label.qr ? encodeQr(label.qr) : undefined;
+  // The QR code starts as large as the label allows and gives up room when the text needs it.
+  for (const qrShare of matrix ? [1, 0.85, 0.7] : [1]) {
+    let area: Area = { x: margin, y: margin, w: w - 2 * margin, h: h - 2 * margin };
+    let qr: QrBlock | undefined;
+    if (matrix && label.qr) {
+      const wide = w >= h * 1.25;
+      const box = (wide ? Math.min(h - 2 * margin, w * 0.5) : Math.min(w - 2 * margin, h * 0.45)) * qrShare;
+      const moduleDots = Math.min(10, Math.floor((box * dpmm) / (matrix.size + 2 * QUIET_MODULES)));
+      if (moduleDots < 2) {
+        throw printerError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `The QR content (${label.qr.length} characters) is too long for a ${w}×${h} mm label at ${dpi} dpi`,
+        );
+      }
+      const moduleMm = moduleDots / dpmm;
+      const side = matrix.size * moduleMm;
+      if (wide) {
+        const x = w - margin - box + (box - side) / 2;
+        qr = { kind: "qr", content: label.qr, matrix, moduleDots, moduleMm, x, y: (h - side) / 2 };
+        area = { ...area, w: w - 3 * margin - box };
+      } else {
+        const top = h - margin - box;
+        qr = {
+          kind: "qr",
+          content: label.qr,
+          matrix,
+          moduleDots,
+          moduleMm,
+          x: (w - side) / 2,
+          y: top + (box - side) / 2,
+        };
+        area = { ...area, h: top - 2 * margin };
+      }
+    }
+    for (let s = Math.min(area.h / 4, 8); s >= MIN_TEXT_MM * 0.6; s *= 0.95) {
+      const lines = place(all, s, area);
+      if (lines) return { widthMm: w, heightMm: h, dpi, lines, ...(qr ? { qr } : {}) };
+    }
   }
   throw printerError(
     ErrorCodes.INVALID_ARGUMENT,

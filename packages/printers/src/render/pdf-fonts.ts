@@ -13,11 +13,11 @@ import {
   type PDFPage,
   popGraphicsState,
   pushGraphicsState,
+  StandardFonts,
   setFillingGrayscaleColor,
   setFontAndSize,
   setTextMatrix,
   showText,
-  StandardFonts,
 } from "pdf-lib";
 import { type Face, type FaceName, fontkit, loadFace, textWidth } from "./fonts";
 
@@ -43,7 +43,9 @@ export class PdfFonts {
   async draw(page: PDFPage, face: FaceName, text: string, x: number, y: number, size: number): Promise<void> {
     const ansi = winAnsiCodes(text) !== undefined;
     if (face !== "mono") {
-      const font = ansi ? await this.standardFont(face === "bold" ? StandardFonts.HelveticaBold : StandardFonts.Helvetica) : await this.cidFont(face);
+      const font = ansi
+        ? await this.standardFont(face === "bold" ? StandardFonts.HelveticaBold : StandardFonts.Helvetica)
+        : await this.cidFont(face);
       page.drawText(text, { x, y, size, font });
       return;
     }
@@ -143,11 +145,33 @@ function outlineOperators(face: Face, text: string, x: number, y: number, size: 
 
 /** WinAnsiEncoding codes 0x80–0x9F and the characters they stand for (PDF 32000 Annex D). */
 const WIN_ANSI_TO_UNICODE = new Map<number, number>([
-  [0x80, 0x20ac], [0x82, 0x201a], [0x83, 0x0192], [0x84, 0x201e], [0x85, 0x2026], [0x86, 0x2020],
-  [0x87, 0x2021], [0x88, 0x02c6], [0x89, 0x2030], [0x8a, 0x0160], [0x8b, 0x2039], [0x8c, 0x0152],
-  [0x8e, 0x017d], [0x91, 0x2018], [0x92, 0x2019], [0x93, 0x201c], [0x94, 0x201d], [0x95, 0x2022],
-  [0x96, 0x2013], [0x97, 0x2014], [0x98, 0x02dc], [0x99, 0x2122], [0x9a, 0x0161], [0x9b, 0x203a],
-  [0x9c, 0x0153], [0x9e, 0x017e], [0x9f, 0x0178],
+  [0x80, 0x20ac],
+  [0x82, 0x201a],
+  [0x83, 0x0192],
+  [0x84, 0x201e],
+  [0x85, 0x2026],
+  [0x86, 0x2020],
+  [0x87, 0x2021],
+  [0x88, 0x02c6],
+  [0x89, 0x2030],
+  [0x8a, 0x0160],
+  [0x8b, 0x2039],
+  [0x8c, 0x0152],
+  [0x8e, 0x017d],
+  [0x91, 0x2018],
+  [0x92, 0x2019],
+  [0x93, 0x201c],
+  [0x94, 0x201d],
+  [0x95, 0x2022],
+  [0x96, 0x2013],
+  [0x97, 0x2014],
+  [0x98, 0x02dc],
+  [0x99, 0x2122],
+  [0x9a, 0x0161],
+  [0x9b, 0x203a],
+  [0x9c, 0x0153],
+  [0x9e, 0x017e],
+  [0x9f, 0x0178],
 ]);
 const UNICODE_TO_WIN_ANSI = new Map([...WIN_ANSI_TO_UNICODE].map(([code, cp]) => [cp, code]));
 

@@ -26,7 +26,14 @@ export async function layoutToPdf(layout: LabelLayout, copies = 1): Promise<Uint
   for (let copy = 0; copy < copies; copy++) {
     const page = doc.addPage([w, h]);
     for (const line of layout.lines) {
-      await fonts.draw(page, line.face, line.text, line.x * PT_PER_MM, h - line.baseline * PT_PER_MM, line.size * PT_PER_MM);
+      await fonts.draw(
+        page,
+        line.face,
+        line.text,
+        line.x * PT_PER_MM,
+        h - line.baseline * PT_PER_MM,
+        line.size * PT_PER_MM,
+      );
     }
     const qr = layout.qr;
     if (qr) {

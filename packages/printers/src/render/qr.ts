@@ -17,7 +17,9 @@ export function encodeQr(content: string): QrMatrix {
   if (content === "") throw printerError(ErrorCodes.INVALID_ARGUMENT, "The QR content is empty");
   let symbol: ReturnType<typeof QRCode.create>;
   try {
-    symbol = QRCode.create([{ data: Buffer.from(content, "utf8"), mode: "byte" }], { errorCorrectionLevel: "Q" });
+    symbol = QRCode.create([{ data: Buffer.from(content, "utf8"), mode: "byte" }], {
+      errorCorrectionLevel: "Q",
+    });
   } catch (cause) {
     throw printerError(
       ErrorCodes.INVALID_ARGUMENT,

@@ -37,7 +37,10 @@ class Outline {
     for (let i = 1; i <= steps; i++) {
       const t = i / steps;
       const u = 1 - t;
-      this.lineToDevice(u * u * x0 + 2 * u * t * c[0] + t * t * p[0], u * u * y0 + 2 * u * t * c[1] + t * t * p[1]);
+      this.lineToDevice(
+        u * u * x0 + 2 * u * t * c[0] + t * t * p[0],
+        u * u * y0 + 2 * u * t * c[1] + t * t * p[1],
+      );
     }
   }
   bezierCurveTo(c1x: number, c1y: number, c2x: number, c2y: number, x: number, y: number): void {
@@ -104,7 +107,14 @@ function fillEdges(bitmap: Bitmap, edges: Edge[]): void {
 }
 
 /** Draws `text` in `face` with its baseline at (`x`, `baseline`), all in dots. */
-export function drawText(bitmap: Bitmap, face: Face, text: string, x: number, baseline: number, sizeDots: number): void {
+export function drawText(
+  bitmap: Bitmap,
+  face: Face,
+  text: string,
+  x: number,
+  baseline: number,
+  sizeDots: number,
+): void {
   const scale = sizeDots / face.font.unitsPerEm;
   const run = face.font.layout(text);
   let penX = x;
@@ -135,7 +145,14 @@ export function rasterizeLayout(layout: LabelLayout): Bitmap {
   for (const line of layout.lines) {
     drawText(bitmap, loadFace(line.face), line.text, line.x * dpmm, line.baseline * dpmm, line.size * dpmm);
   }
-  if (layout.qr) drawQr(bitmap, layout.qr.matrix, Math.round(layout.qr.x * dpmm), Math.round(layout.qr.y * dpmm), layout.qr.moduleDots);
+  if (layout.qr)
+    drawQr(
+      bitmap,
+      layout.qr.matrix,
+      Math.round(layout.qr.x * dpmm),
+      Math.round(layout.qr.y * dpmm),
+      layout.qr.moduleDots,
+    );
   return bitmap;
 }
 
@@ -148,7 +165,8 @@ export function drawQr(
 ): void {
   for (let my = 0; my < matrix.size; my++) {
     for (let mx = 0; mx < matrix.size; mx++) {
-      if (matrix.dark(mx, my)) fillRect(bitmap, x + mx * moduleDots, y + my * moduleDots, moduleDots, moduleDots);
+      if (matrix.dark(mx, my))
+        fillRect(bitmap, x + mx * moduleDots, y + my * moduleDots, moduleDots, moduleDots);
     }
   }
 }

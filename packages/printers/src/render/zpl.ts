@@ -58,7 +58,9 @@ export function layoutToZpl(layout: LabelLayout, copies = 1): string {
   }
   if (layout.qr) {
     const { qr } = layout;
-    parts.push(`^FO${dots(qr.x)},${dots(qr.y)}^BQN,2,${qr.moduleDots}^FH^FDQA,${zplFieldData(qr.content)}^FS`);
+    parts.push(
+      `^FO${dots(qr.x)},${dots(qr.y)}^BQN,2,${qr.moduleDots}^FH^FDQA,${zplFieldData(qr.content)}^FS`,
+    );
   }
   parts.push(`^PQ${copies}`, "^XZ");
   return `${parts.join("\n")}\n`;

@@ -1,6 +1,6 @@
 export {
   type SimulatedFaults,
   type WireMode,
-  type ZplSimulatorOptions,
   ZplPrinterSimulator,
+  type ZplSimulatorOptions,
 } from "./zpl-simulator";

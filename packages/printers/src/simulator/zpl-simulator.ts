@@ -125,7 +125,8 @@ export class ZplPrinterSimulator {
   async waitForFormats(count: number, timeoutMs = 5000): Promise<string[]> {
     const started = Date.now();
     while (this.formats.length < count) {
-      if (Date.now() - started > timeoutMs) throw new Error(`simulator: ${this.formats.length} of ${count} formats`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`simulator: ${this.formats.length} of ${count} formats`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);

@@ -12,7 +12,16 @@ const exec = promisify(execFile);
 export const hasCups = (): boolean =>
   requirePeer({
     name: "CUPS spooler with cups-pdf, poppler-utils and zbar-tools",
-    commands: ["cupsd", "lpadmin", "cupsdisable", "cupsenable", "pdftoppm", "pdftotext", "zbarimg", "/usr/lib/cups/backend/cups-pdf"],
+    commands: [
+      "cupsd",
+      "lpadmin",
+      "cupsdisable",
+      "cupsenable",
+      "pdftoppm",
+      "pdftotext",
+      "zbarimg",
+      "/usr/lib/cups/backend/cups-pdf",
+    ],
     install: "bash packages/printers/scripts/ci-deps.sh",
   });
 
@@ -95,9 +104,13 @@ export async function startCups(queue = "LABEL"): Promise<CupsPeer> {
   const pdfConf = `/etc/cups/cups-pdf-${pdfName}.conf`;
   await writeFile(pdfConf, `Out ${dir}/out\nAnonDirName ${dir}/out\nAnonUser root\n`);
   const cupsd = findCommand("cupsd") ?? "/usr/sbin/cupsd";
-  const child: ChildProcess = spawn(cupsd, ["-f", "-c", `${dir}/cupsd.conf`, "-s", `${dir}/cups-files.conf`], {
-    stdio: "ignore",
-  });
+  const child: ChildProcess = spawn(
+    cupsd,
+    ["-f", "-c", `${dir}/cupsd.conf`, "-s", `${dir}/cups-files.conf`],
+    {
+      stdio: "ignore",
+    },
+  );
   const env = { ...process.env, CUPS_SERVER: `127.0.0.1:${port}` };
   const admin = async (command: string, args: string[]): Promise<string> =>
     (await exec(findCommand(command) ?? command, args, { env, timeout: 20_000 })).stdout;
@@ -132,7 +145,15 @@ export async function startCups(queue = "LABEL"): Promise<CupsPeer> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    await admin("lpadmin", ["-p", queue, "-E", "-v", `cups-pdf:/${pdfName}`, "-P", "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"]);
+    await admin("lpadmin", [
+      "-p",
+      queue,
+      "-E",
+      "-v",
+      `cups-pdf:/${pdfName}`,
+      "-P",
+      "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd",
+    ]);
   } catch (error) {
     await stop();
     throw error;
@@ -153,7 +174,8 @@ export async function startCups(queue = "LABEL"): Promise<CupsPeer> {
           // cups-pdf writes the file in place: wait for the trailer.
           if (bytes.includes("%%EOF")) return bytes;
         }
-        if (Date.now() - started > timeoutMs) throw new Error(`cups-pdf wrote no PDF for job ${jobNumber} in ${dir}/out`);
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`cups-pdf wrote no PDF for job ${jobNumber} in ${dir}/out`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

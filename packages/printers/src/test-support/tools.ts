@@ -26,10 +26,14 @@ export async function pdfToPng(pdf: Uint8Array, dpi = 300): Promise<Buffer> {
   const dir = await mkdtemp(path.join(tmpdir(), "printers-ppm-"));
   try {
     await writeFile(path.join(dir, "in.pdf"), pdf);
-    await run("pdftoppm", ["-png", "-r", String(dpi), "-f", "1", "-l", "1", "-singlefile", "in.pdf", "page"], {
-      cwd: dir,
-      timeout: 20_000,
-    });
+    await run(
+      "pdftoppm",
+      ["-png", "-r", String(dpi), "-f", "1", "-l", "1", "-singlefile", "in.pdf", "page"],
+      {
+        cwd: dir,
+        timeout: 20_000,
+      },
+    );
     return await readFile(path.join(dir, "page.png"));
   } finally {
     await rm(dir, { recursive: true, force: true });

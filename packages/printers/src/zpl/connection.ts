@@ -8,7 +8,16 @@ export interface Endpoint {
   port: number;
 }
 
-const OFFLINE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+const OFFLINE_CODES = new Set([
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 
 function where(e: Endpoint): string {
   return `${e.host}:${e.port}`;
@@ -55,10 +64,14 @@ export class RawConnection {
         const reason = abortedError(signal, "printers");
         reject(
           reason.code === ErrorCodes.TIMEOUT
-            ? printerError(ErrorCodes.PRINTER_OFFLINE, `The printer at ${where(endpoint)} does not accept a connection`, {
-                cause: reason,
-                details: { ...endpoint },
-              })
+            ? printerError(
+                ErrorCodes.PRINTER_OFFLINE,
+                `The printer at ${where(endpoint)} does not accept a connection`,
+                {
+                  cause: reason,
+                  details: { ...endpoint },
+                },
+              )
             : reason,
         );
       };
@@ -96,9 +109,13 @@ export class RawConnection {
         if (error || this.failure) {
           reject(
             this.failure ??
-              printerError(ErrorCodes.PRINTER_OFFLINE, `Sending to the printer at ${where(this.endpoint)} failed`, {
-                cause: error,
-              }),
+              printerError(
+                ErrorCodes.PRINTER_OFFLINE,
+                `Sending to the printer at ${where(this.endpoint)} failed`,
+                {
+                  cause: error,
+                },
+              ),
           );
         } else resolve(bytes.length);
       });

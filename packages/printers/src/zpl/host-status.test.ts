@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { formatHostStatus, parseHostStatus, takeFrames, toPrinterStatus } from "./host-status";
 
 // A healthy printer's answer, field by field as ZPL II documents ~HS (STX … ETX CR LF ×3).
-const HEALTHY = "\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,1,2,6,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
+const HEALTHY =
+  "\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,1,2,6,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n";
 
 function withField(frame: 0 | 1, index: number, value: string): string {
   const frames = takeFrames(Buffer.from(HEALTHY, "latin1")).frames;
@@ -19,7 +20,11 @@ function statusOf(raw: string) {
 describe("~HS host status", () => {
   it("splits the three STX/ETX strings and reports a healthy printer as ready", () => {
     const { frames, used } = takeFrames(Buffer.from(HEALTHY, "latin1"));
-    expect(frames).toEqual(["030,0,0,1245,000,0,0,0,000,0,0,0", "001,0,0,0,1,2,6,0,00000000,1,000", "1234,0"]);
+    expect(frames).toEqual([
+      "030,0,0,1245,000,0,0,0,000,0,0,0",
+      "001,0,0,0,1,2,6,0,00000000,1,000",
+      "1234,0",
+    ]);
     expect(used).toBe(HEALTHY.length);
     expect(statusOf(HEALTHY)).toEqual({ state: "ready", queued: 0 });
   });
@@ -46,7 +51,9 @@ describe("~HS host status", () => {
     const hs = parseHostStatus(takeFrames(Buffer.from(withField(0, 4, "003"), "latin1")).frames);
     expect(hs.formatsInBuffer).toBe(3);
     expect(statusOf(withField(0, 5, "1")).state).toBe("busy");
-    expect(parseHostStatus(takeFrames(Buffer.from(withField(0, 7, "1"), "latin1")).frames).partialFormat).toBe(true);
+    expect(
+      parseHostStatus(takeFrames(Buffer.from(withField(0, 7, "1"), "latin1")).frames).partialFormat,
+    ).toBe(true);
   });
 
   it("a head-open printer that is also paused reports the head first and lists both", () => {
@@ -57,7 +64,9 @@ describe("~HS host status", () => {
   });
 
   it("refuses malformed strings with a coded error", () => {
-    expect(() => parseHostStatus(["030,0,x", "001"])).toThrow(expect.objectContaining({ code: "PRINTER_REJECTED" }));
+    expect(() => parseHostStatus(["030,0,x", "001"])).toThrow(
+      expect.objectContaining({ code: "PRINTER_REJECTED" }),
+    );
     expect(() => parseHostStatus(["030,0,0,1245,000,0,0,0,000,0,0,0"])).toThrow(
       expect.objectContaining({ code: "PRINTER_REJECTED" }),
     );

@@ -110,7 +110,8 @@ export function toPrinterStatus(hs: HostStatus): PrinterStatus {
 /** Builds the three `~HS` strings for a status (used by the simulator; field layout as parsed above). */
 export function formatHostStatus(hs: HostStatus): Buffer {
   const b = (v: boolean): string => (v ? "1" : "0");
-  const pad = (v: number, n: number): string => String(Math.max(0, Math.min(v, 10 ** n - 1))).padStart(n, "0");
+  const pad = (v: number, n: number): string =>
+    String(Math.max(0, Math.min(v, 10 ** n - 1))).padStart(n, "0");
   const one = [
     "030",
     b(hs.paperOut),

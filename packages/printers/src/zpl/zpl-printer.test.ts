@@ -1,4 +1,4 @@
-import { type Label, isFactoryError } from "@factory/core";
+import { isFactoryError, type Label } from "@factory/core";
 import { describePrinterConformance, sampleLabel } from "@factory/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ZplPrinterSimulator } from "../simulator";
@@ -6,7 +6,12 @@ import { createZplPrinter, type ZplPrinter } from "./zpl-printer";
 
 describePrinterConformance("ZPL over TCP 9100 (simulator)", async () => {
   const sim = await ZplPrinterSimulator.start();
-  const printer = createZplPrinter({ host: sim.host, port: sim.port, statusTimeoutMs: 300, connectTimeoutMs: 500 });
+  const printer = createZplPrinter({
+    host: sim.host,
+    port: sim.port,
+    statusTimeoutMs: 300,
+    connectTimeoutMs: 500,
+  });
   return {
     printer,
     setState: (state) => sim.setState(state),
@@ -34,7 +39,12 @@ describe("ZPL printer on the wire", () => {
 
   beforeEach(async () => {
     sim = await ZplPrinterSimulator.start({ printMs: 30 });
-    printer = createZplPrinter({ host: sim.host, port: sim.port, statusTimeoutMs: 300, connectTimeoutMs: 500 });
+    printer = createZplPrinter({
+      host: sim.host,
+      port: sim.port,
+      statusTimeoutMs: 300,
+      connectTimeoutMs: 500,
+    });
   });
   afterEach(async () => {
     await sim.stop();
@@ -130,7 +140,12 @@ describe("ZPL printer on the wire", () => {
   });
 
   it("the whole print is bounded even when the printer answers too slowly each time", async () => {
-    const slow = createZplPrinter({ host: sim.host, port: sim.port, statusTimeoutMs: 10_000, printTimeoutMs: 400 });
+    const slow = createZplPrinter({
+      host: sim.host,
+      port: sim.port,
+      statusTimeoutMs: 10_000,
+      printTimeoutMs: 400,
+    });
     sim.mode = "silent";
     const started = Date.now();
     expect((await failure(slow.print({ label }))).code).toBe("TIMEOUT");
@@ -145,6 +160,8 @@ describe("ZPL printer on the wire", () => {
 
   it("rejects bad configuration with CONFIG_INVALID", () => {
     expect(() => createZplPrinter({ host: "" })).toThrow(expect.objectContaining({ code: "CONFIG_INVALID" }));
-    expect(() => createZplPrinter({ host: "p", dpi: 250 })).toThrow(expect.objectContaining({ code: "CONFIG_INVALID" }));
+    expect(() => createZplPrinter({ host: "p", dpi: 250 })).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID" }),
+    );
   });
 });

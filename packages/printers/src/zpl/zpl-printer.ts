@@ -75,7 +75,10 @@ export class ZplPrinter implements Printer {
     }
     this.dpi = options.dpi ?? 203;
     if (![203, 300, 600].includes(this.dpi)) {
-      throw printerError(ErrorCodes.CONFIG_INVALID, `A ZPL printer head is 203, 300 or 600 dpi, not ${this.dpi}`);
+      throw printerError(
+        ErrorCodes.CONFIG_INVALID,
+        `A ZPL printer head is 203, 300 or 600 dpi, not ${this.dpi}`,
+      );
     }
     this.endpoint = { host: options.host, port };
     this.name = options.name ?? `zpl@${options.host}:${port}`;
@@ -112,9 +115,13 @@ export class ZplPrinter implements Printer {
         PKG,
       );
     } catch (error) {
-      if (isFactoryError(error, ErrorCodes.PRINTER_OFFLINE)) return { state: "offline", detail: error.message };
+      if (isFactoryError(error, ErrorCodes.PRINTER_OFFLINE))
+        return { state: "offline", detail: error.message };
       if (isFactoryError(error, ErrorCodes.TIMEOUT) && !options.signal?.aborted) {
-        return { state: "error", detail: "no answer to ~HS (the printer may be out of labels or ribbon, or open)" };
+        return {
+          state: "error",
+          detail: "no answer to ~HS (the printer may be out of labels or ribbon, or open)",
+        };
       }
       throw error;
     }
@@ -134,9 +141,13 @@ export class ZplPrinter implements Printer {
           const before = await conn.hostStatus(signal, this.statusTimeoutMs);
           this.refuseOnFault(before, "before printing");
           if (before.bufferFull) {
-            throw printerError(ErrorCodes.PRINTER_REJECTED, `${this.name} has a full receive buffer; try again shortly`, {
-              retryable: true,
-            });
+            throw printerError(
+              ErrorCodes.PRINTER_REJECTED,
+              `${this.name} has a full receive buffer; try again shortly`,
+              {
+                retryable: true,
+              },
+            );
           }
           const bytes = await conn.write(zpl, signal);
           const after = await this.confirm(conn, signal);
