@@ -423,7 +423,7 @@ set_stage() {
 # DNS over TCP (RFC 1035 4.2.2) with bash's /dev/tcp: sends an A query, checks the answer's id,
 # QR bit and RCODE, and finds the A records. Used when dig is missing.
 dns_query_bash() {
-  local name=${1%.} server=$2 expect=${3:-}
+  local name=${1%.} server=$2 port=$3 expect=${4:-}
   [[ $name =~ ^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*$ ]] || { echo "'$1' is not a DNS name"; return 1; }
   local -a labels
   IFS=. read -r -a labels <<<"$name"
@@ -437,7 +437,7 @@ dns_query_bash() {
   # Length prefix, header (RD set, one question), QNAME, QTYPE A, QCLASS IN.
   printf -v msg '\\x%02x\\x%02x\\x%02x\\x%02x\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00%s\\x00\\x00\\x01\\x00\\x01' \
     $((mlen >> 8)) $((mlen & 255)) $((id >> 8)) $((id & 255)) "$q"
-  exec 3<>"/dev/tcp/$server/53" || { echo "cannot connect to $server:53 (tcp)"; return 1; }
+  exec 3<>"/dev/tcp/$server/$port" || { echo "cannot connect to $server:$port (tcp)"; return 1; }
   # shellcheck disable=SC2059
   printf "$msg" >&3
   local -a b=()
@@ -489,11 +489,12 @@ dns_query_bash() {
 }
 
 dns_check() {
-  local name=$1 server=$2 expect=${3:-} tool=$DNS_TOOL
+  local name=$1 server=$2 expect=${3:-} tool=$DNS_TOOL port=53
+  if [[ $server =~ ^([^:]+):([0-9]{1,5})$ ]]; then server=${BASH_REMATCH[1]}; port=${BASH_REMATCH[2]}; fi
   if [[ $tool == auto ]]; then if command -v dig >/dev/null 2>&1; then tool=dig; else tool=bash; fi; fi
   if [[ $tool == dig ]]; then
     local out
-    out=$(dig +short +time=2 +tries=2 "@$server" "$name" A 2>&1) || { echo "$out"; return 1; }
+    out=$(dig +short +time=2 +tries=2 -p "$port" "@$server" "$name" A 2>&1) || { echo "$out"; return 1; }
     local found=""
     while IFS= read -r l; do [[ $l =~ ^[0-9]+(\.[0-9]+){3}$ ]] && found+="$l "; done <<<"$out"
     [[ -n $found ]] || { echo "no A record for $name from $server: $out"; return 1; }
@@ -501,7 +502,7 @@ dns_check() {
     [[ -z $expect || " $found" == *" $expect "* ]] || { echo "expected $expect"; return 1; }
     return 0
   fi
-  dns_query_bash "$name" "$server" "$expect"
+  dns_query_bash "$name" "$server" "$port" "$expect"
 }
 
 status_matches() {
@@ -619,32 +620,59 @@ declare -a WORDS=()
 WORDS_PER_PASSWORD=0
 BITS_PER_WORD=0
 
+fetch_words() {
+  # fetch_words FILE: the server's word list, retried with backoff like a report.
+  need_server
+  local tmp="$1.tmp.$$" attempt=0 start=$SECONDS
+  while :; do
+    if curl -fsS --connect-timeout "$CONNECT_TIMEOUT" --max-time "$REQUEST_TIMEOUT" -o "$tmp" -- "$SERVER/agent/words.txt" 2>"$tmp.err"; then
+      mv -f -- "$tmp" "$1"
+      rm -f -- "$tmp.err"
+      return 0
+    fi
+    local err=""
+    [[ -s $tmp.err ]] && IFS= read -r err <"$tmp.err"
+    log warn "word list not fetched from $SERVER/agent/words.txt: $err"
+    if ((SECONDS - start >= REPORT_DEADLINE)); then
+      rm -f -- "$tmp" "$tmp.err"
+      die 1 "cannot fetch the password word list from $SERVER/agent/words.txt"
+    fi
+    backoff_sleep "$attempt"
+    attempt=$((attempt + 1))
+  done
+}
+
 load_words() {
   ((${#WORDS[@]} > 0)) && return 0
-  local file=${FACTORY_WORDS_FILE:-$STATE_DIR/words.txt}
-  if [[ ! -s $file ]]; then
-    need_server
-    local tmp="$file.tmp.$$"
-    curl -fsS --connect-timeout "$CONNECT_TIMEOUT" --max-time "$REQUEST_TIMEOUT" -o "$tmp" -- "$SERVER/agent/words.txt" ||
-      { rm -f -- "$tmp"; die 1 "cannot fetch the password word list from $SERVER/agent/words.txt"; }
-    mv -f -- "$tmp" "$file"
-  fi
+  local file=${FACTORY_WORDS_FILE:-$STATE_DIR/words.txt} meta=$STATE_DIR/words.meta
+  [[ -s $file ]] || fetch_words "$file"
   mapfile -t WORDS <"$file"
-  local n=${#WORDS[@]} w min=-1 t three p k
-  ((n >= 2)) || die 1 "the word list $file has fewer than 2 words"
-  declare -A seen=()
-  for w in "${WORDS[@]}"; do
-    [[ $w =~ ^[a-z]{1,32}$ ]] || die 1 "the word list $file has an entry that is not lower-case a-z"
-    [[ -z ${seen[$w]:-} ]] || die 1 "the word list $file has '$w' twice"
-    seen[$w]=1
-    # Forms per word: 3 for a/e, 1 for c l u v w x z, 2 for the rest.
-    t=${w//[cluvwxz]/}
-    three=${t//[^ae]/}
-    p=1
-    for ((k = 0; k < ${#three}; k++)); do p=$((p * 3)); done
-    p=$((p << (${#t} - ${#three})))
-    ((min < 0 || p < min)) && min=$p
-  done
+  local n=${#WORDS[@]} min=-1 mpath="" mn="" mmin=""
+  if [[ -s $meta && $meta -nt $file ]]; then
+    IFS=$'\t' read -r mpath mn mmin <"$meta"
+  fi
+  if [[ $mpath == "$file" && $mn == "$n" && $mmin =~ ^[0-9]+$ ]]; then
+    min=$mmin
+  else
+    ((n >= 2)) || die 1 "the word list $file has fewer than 2 words"
+    local all
+    all=$(<"$file")
+    [[ $all != *[!a-z$'\n']* && $all != *$'\n\n'* ]] || die 1 "the word list $file has an entry that is not lower-case a-z"
+    declare -A seen=()
+    local w
+    for w in "${WORDS[@]}"; do seen[$w]=1; done
+    ((${#seen[@]} == n)) || die 1 "the word list $file has duplicates; they would overstate the entropy"
+    # Forms per word: 3 for a and e, 1 for c l u v w x z, 2 for every other letter.
+    local -a rest threes
+    mapfile -t rest <<<"${all//[cluvwxz]/}"
+    mapfile -t threes <<<"${all//[!ae$'\n']/}"
+    local i p
+    for ((i = 0; i < n; i++)); do
+      p=$(((3 ** ${#threes[i]}) << (${#rest[i]} - ${#threes[i]})))
+      ((min < 0 || p < min)) && min=$p
+    done
+    printf '%s\t%s\t%s\n' "$file" "$n" "$min" >"$meta"
+  fi
   # Guaranteed bits per word, rounded down: floor(log2(list size * fewest letter forms)).
   local v=$((n * min)) b=0
   while ((v > 1)); do v=$((v >> 1)); b=$((b + 1)); done
