@@ -19,7 +19,7 @@ export const PicoErrorCodes = {
 
 /** How to install picotool, quoted in every PICOTOOL_NOT_FOUND message. */
 export const PICOTOOL_INSTALL_HINT =
-  "install picotool 2.x: `apt-get install picotool` on Debian 13 (trixie) or Ubuntu 24.04 and later; " +
+  "install picotool 2.x: `apt-get install picotool` on Debian 13 (trixie) or a recent Ubuntu (check that `picotool version` says 2.x); " +
   "on Debian 12 build it from the raspberrypi/picotool sources (cmake, libusb-1.0-0-dev, the pico-sdk), " +
   "or pass the driver option `picotool` with the path of the executable";
 

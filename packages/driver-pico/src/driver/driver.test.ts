@@ -333,6 +333,10 @@ describe("BOOTSEL drive transport", () => {
     const s = await createPicoDriver({ ...lab.driverOptions, transport: "drive" }).open({ path: "usb:1-2" });
     try {
       await expect(s.identify()).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
+      // Modes outside the drive transport's capabilities are refused, never a silent no-op.
+      await expect(s.reset("app")).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
+      await expect(s.reset("hard")).rejects.toMatchObject({ code: "NOT_SUPPORTED" });
+      await s.reset("bootloader");
     } finally {
       await s.close();
     }

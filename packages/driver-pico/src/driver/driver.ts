@@ -75,7 +75,7 @@ export class PicoDriver implements BoardDriver {
     const devices = await listUsbDevices(this.base.usbSysfs);
     return devices
       .filter((d) => d.vendorId === RASPBERRY_PI_VENDOR_ID)
-      .filter((d) => familyOfBootselProduct(d.productId) || APP_PRODUCT_IDS[d.productId])
+      .filter((d) => familyOfBootselProduct(d.productId) || APP_PRODUCT_IDS[d.productId] === "stdio-usb")
       .map((d) => {
         const info: PortInfo = {
           path: `usb:${d.location}`,
@@ -128,6 +128,11 @@ export class PicoDriver implements BoardDriver {
           throw error;
         });
         logger.debug("picotool found", { version });
+        if (Number.parseInt(version, 10) < 2) {
+          logger.warn("picotool is older than 2.0: RP2350 boards and some output formats are not supported", {
+            version,
+          });
+        }
       }
       const ready = await ensureBootsel(
         resolved,

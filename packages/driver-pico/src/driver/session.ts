@@ -21,12 +21,13 @@ import {
 import { openSerialLink } from "@factory/serial";
 import { PKG, picoError } from "../errors";
 import { FAMILIES, type PicoFamily } from "../families";
-import type { DeviceSelector, Picotool } from "../picotool/picotool";
+import { type DeviceSelector, type Picotool, timeoutFor } from "../picotool/picotool";
 import { PicoConsole } from "./console";
 import { flashThroughDrive } from "./drive-flash";
 import { ensureBootsel, slotState, waitForSlot } from "./locate";
 import type { ResolvedPicoOptions } from "./options";
 import { type PreparedRegion, prepareRegions, sha256 } from "./regions";
+import { resetBoard } from "./reset";
 
 /** One open board at one USB location. */
 export class PicoSession implements BoardSession {
@@ -182,7 +183,7 @@ export class PicoSession implements BoardSession {
       await writeFile(file, r.bytes);
       const selector = await this.selector(options.signal);
       const total = r.bytes.length;
-      const load = { type: "bin" as const, offset: r.address, ...signal };
+      const load = { type: "bin" as const, offset: r.address, timeoutMs: timeoutFor(total), ...signal };
       if (this.options.skipUnchanged && (await picotool.verify(file, load, selector)).ok) {
         options.onProgress?.({ region: r.region.name, phase: "skip", bytesDone: total, bytesTotal: total });
         results.push({
@@ -235,6 +236,7 @@ export class PicoSession implements BoardSession {
           file,
           { range: [r.address, r.address + total] },
           {
+            timeoutMs: timeoutFor(total),
             ...(options.signal ? { signal: options.signal } : {}),
             onProgress: (p) =>
               options.onProgress?.({
@@ -259,54 +261,13 @@ export class PicoSession implements BoardSession {
 
   async reset(mode: ResetMode, options: SignalOptions = {}): Promise<void> {
     this.alive(options.signal);
-    if (mode === "hard") {
-      throw picoError(
-        ErrorCodes.NOT_SUPPORTED,
-        "RP2040/RP2350 boards have no reset line on USB: hard reset is not supported",
-        {
-          retryable: false,
-        },
-      );
-    }
-    const state = await slotState(this.options, this.location);
-    if (mode === "bootloader") {
-      if (state.kind !== "bootsel") {
-        await this.selector(options.signal);
-        return;
-      }
-      if (!this.picotool) return; // already in BOOTSEL, which is what was asked
-      const before = state.device.address;
-      await this.picotool.reboot("bootsel", { bus: state.device.bus, address: before }, options);
-      await waitForSlot(
-        this.options,
-        this.location,
-        "come back in BOOTSEL",
-        (s) => (s.kind === "bootsel" && s.device.address !== before ? s : undefined),
-        options.signal,
-      );
-      return;
-    }
-    if (state.kind === "app") return;
-    const picotool = this.tool('reset("app") from BOOTSEL');
-    if (state.kind !== "bootsel") throw picoError(ErrorCodes.NO_DEVICE, `No board at USB ${this.location}`);
-    const before = state.device.address;
-    await picotool.reboot("application", { bus: state.device.bus, address: before }, options);
-    const after = await waitForSlot(
-      this.options,
-      this.location,
-      "re-enumerate after the reboot",
-      (s) => (s.kind !== "absent" && "device" in s && s.device.address !== before ? s : undefined),
-      options.signal,
-    );
-    if (after.kind === "bootsel") {
-      throw picoError(
-        ErrorCodes.FLASH_FAILED,
-        `The board at USB ${this.location} came back in BOOTSEL: the flash holds no bootable application`,
-        {
-          retryable: false,
-        },
-      );
-    }
+    await resetBoard(mode, {
+      options: this.options,
+      location: this.location,
+      picotool: this.picotool,
+      toBootsel: (signal) => this.selector(signal),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   async openConsole(

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { type DoubleHost, runDoubleCommand } from "./commands";
@@ -51,7 +51,12 @@ export interface PicotoolDouble {
 
 /** Writes the `picotool` executable into `dir/bin` and serves its commands from `host`. */
 export async function startPicotoolDouble(dir: string, host: DoubleHost): Promise<PicotoolDouble> {
-  const socketPath = path.join(dir, "picotool.sock");
+  // A Unix socket path must fit in 108 bytes; fall back to a short one when TMPDIR is deep.
+  const preferred = path.join(dir, "picotool.sock");
+  const socketPath =
+    preferred.length < 100
+      ? preferred
+      : path.join("/tmp", `picotool-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
   const binDir = path.join(dir, "bin");
   const tool = path.join(binDir, "picotool");
   const calls: string[][] = [];
@@ -101,7 +106,10 @@ export async function startPicotoolDouble(dir: string, host: DoubleHost): Promis
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          if (socketPath !== preferred) rmSync(socketPath, { force: true });
+          resolve();
+        });
       }),
   };
 }
