@@ -19,17 +19,17 @@ import {
   type VerifyResult,
 } from "@factory/core";
 import { EspErrorCodes, PKG } from "../errors";
-import { EspLoader, FLASH_WRITE_SIZE } from "../loader/loader";
-import { hardReset, type ResetStrategy, resetToBootloader, settleLines } from "../loader/reset";
+import { FLASH_WRITE_SIZE } from "../loader/loader";
+import { hardReset, type ResetStrategy, settleLines } from "../loader/reset";
 import { flashSizeFromJedec } from "../protocol/chips";
 import type { BindingInterface } from "../transport/binding-types";
 import { openSerialLink, type SerialLink } from "../transport/serial-link";
+import { EspConnection, RETRYABLE, ROM_BAUD } from "./connection";
 import { SerialLineConsole } from "./console";
 import { readIdentity } from "./identify";
 import type { ResolvedOptions } from "./options";
 import { type PreparedRegion, prepareRegion, validateImages, validatePlan } from "./plan";
 
-const ROM_BAUD = 115200;
 /** Codes after which the line may still carry answers to an abandoned command. */
 const DIRTYING: readonly string[] = [
   ErrorCodes.ABORTED,
@@ -40,20 +40,9 @@ const DIRTYING: readonly string[] = [
   EspErrorCodes.ESP_STUB_FAILED,
   EspErrorCodes.ESP_BAUD_FAILED,
 ];
-const RETRYABLE = [
-  ErrorCodes.TIMEOUT,
-  ErrorCodes.PROTOCOL_ERROR,
-  EspErrorCodes.ESP_COMMAND_FAILED,
-  ErrorCodes.SYNC_FAILED,
-] as const;
-
 /** An open ESP on one port. Operations run one at a time, in call order. */
 export class EspSession implements BoardSession {
-  private loader: EspLoader;
-  private state: "loader" | "app" = "loader";
-  /** Baud rates still to try, best first. */
-  private bauds: number[];
-  private fast = false;
+  private readonly conn: EspConnection;
   private flashSize: number | undefined;
   private flashIdValue: number | undefined;
   private console: SerialLineConsole | undefined;
@@ -61,18 +50,15 @@ export class EspSession implements BoardSession {
   private closed = false;
   /** The last operation ended mid-exchange; resynchronise before the next one. */
   private dirty = false;
-  /** Failed exchanges at the current baud (two step it down). */
-  private failuresAtBaud = 0;
 
   private constructor(
     readonly port: PortRef,
     private readonly link: SerialLink,
     private readonly opts: ResolvedOptions,
     private readonly strategy: ResetStrategy,
-    private readonly logger: Logger,
+    readonly logger: Logger,
   ) {
-    this.loader = new EspLoader(link, logger);
-    this.bauds = [opts.baudRate, ...opts.fallbackBaudRates];
+    this.conn = new EspConnection(port, link, opts, strategy, logger);
   }
 
   /** Opens the port, resets into download mode, syncs and detects the chip. */
@@ -87,7 +73,7 @@ export class EspSession implements BoardSession {
     const link = await openSerialLink(binding, port, ROM_BAUD, { signal, logger });
     const session = new EspSession(port, link, opts, strategy, logger);
     try {
-      await session.connect(signal);
+      await session.conn.connect(signal);
       return session;
     } catch (error) {
       await link.close();
@@ -96,7 +82,7 @@ export class EspSession implements BoardSession {
   }
 
   get chip(): string | undefined {
-    return this.loader.chip?.family;
+    return this.conn.loader.chip?.family;
   }
 
   /** Runs `fn` after every earlier operation, converting anything thrown into a coded error. */
@@ -113,7 +99,7 @@ export class EspSession implements BoardSession {
       try {
         if (this.dirty) {
           // An earlier operation stopped mid-exchange: answers to it may still be on their way.
-          await this.resync(signal);
+          await this.conn.resync(signal);
           this.dirty = false;
         }
         return await fn();
@@ -127,122 +113,9 @@ export class EspSession implements BoardSession {
     return next;
   }
 
-  /** Reset (unless the fixture straps IO0), sync, detect; several rounds. */
-  private async connect(signal?: AbortSignal): Promise<void> {
-    const loader = this.loader;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < this.opts.connectAttempts; attempt++) {
-      throwIfAborted(signal, PKG);
-      if (this.link.baudRate !== ROM_BAUD) await this.link.setBaudRate(ROM_BAUD);
-      loader.stub = false;
-      loader.spiAttached = false;
-      this.fast = false;
-      // Alternate short and long strap times, as boards with slow EN capacitors need the latter.
-      const timing =
-        attempt % 2 === 0
-          ? this.opts.resetTiming
-          : { ...this.opts.resetTiming, strapMs: this.opts.resetTiming.strapMs + 500 };
-      try {
-        // Sync and detect while IO0 is still strapped low: the strap was sampled at boot already.
-        const detected = await resetToBootloader(this.link, this.strategy, timing, signal, async () => {
-          if (!(await loader.sync(5, signal))) return false;
-          await loader.detect(signal);
-          return true;
-        });
-        if (detected) {
-          this.state = "loader";
-          return;
-        }
-      } catch (error) {
-        if (
-          isFactoryError(error, [ErrorCodes.PORT_DISCONNECTED, ErrorCodes.ABORTED, ErrorCodes.NOT_SUPPORTED])
-        ) {
-          throw error;
-        }
-        if (isFactoryError(error, EspErrorCodes.ESP_UNKNOWN_CHIP)) throw error;
-        lastError = error;
-      }
-      if (this.strategy === "none" && attempt > 0) await sleep(100, signal);
-    }
-    const noise = loader.client.noise;
-    const printable = noise.replace(/[^\x20-\x7e\r\n]/g, "").length;
-    if (noise.length > 16 && printable < noise.length / 2) {
-      throw createError(
-        PKG,
-        ErrorCodes.PROTOCOL_ERROR,
-        `The device on ${this.port.path} answers with garbage, not the ESP loader protocol (wrong baud, wrong board, or a damaged cable)`,
-        {
-          cause: lastError,
-          details: { port: this.port.path },
-        },
-      );
-    }
-    const inDownload = /waiting for download/i.test(noise);
-    const hint = inDownload
-      ? "the ROM is in download mode but does not answer SYNC"
-      : this.strategy === "none"
-        ? "is the board strapped into download mode (IO0 low at power-up)?"
-        : "the board did not enter download mode; check the auto-reset wiring or hold BOOT";
-    throw createError(PKG, ErrorCodes.SYNC_FAILED, `No answer to SYNC from ${this.port.path}: ${hint}`, {
-      cause: lastError,
-      details: { port: this.port.path, attempts: this.opts.connectAttempts, bootLog: noise.slice(-200) },
-    });
-  }
-
-  /** Brings the loader to the fastest working baud (ROM baud change where the ROM has it). */
-  private async ensureFast(signal?: AbortSignal): Promise<void> {
-    if (this.state !== "loader") await this.reconnect(signal);
-    while (!this.fast) {
-      const target = this.bauds[0] ?? ROM_BAUD;
-      const chip = this.loader.requireChip();
-      if (target === this.link.baudRate) {
-        this.fast = true;
-        return;
-      }
-      if (!chip.romChangeBaud && !this.loader.stub) await this.loader.runStub(signal);
-      try {
-        await this.loader.changeBaud(target, this.opts.baudSettleMs, signal);
-        await this.loader.readReg(0x40001000, signal);
-        this.fast = true;
-        this.logger.debug("baud changed", { port: this.port.path, baud: target });
-      } catch (error) {
-        if (!isFactoryError(error, RETRYABLE)) throw error;
-        await this.stepDown(error, signal);
-      }
-    }
-  }
-
-  /** Gives up the current baud and reconnects at the ROM rate, or fails if there is nothing left. */
-  private async stepDown(cause: unknown, signal?: AbortSignal): Promise<void> {
-    const failed = this.bauds.shift();
-    this.logger.warn("baud step-down", { port: this.port.path, failed, next: this.bauds[0] });
-    if (this.bauds.length === 0 || this.strategy === "none") {
-      throw createError(
-        PKG,
-        EspErrorCodes.ESP_BAUD_FAILED,
-        `The chip on ${this.port.path} stopped answering at ${failed} baud${this.strategy === "none" ? " and cannot be reset from here" : ", and at every lower rate"}`,
-        {
-          cause,
-          details: { port: this.port.path, baud: failed },
-        },
-      );
-    }
-    await this.reconnect(signal);
-  }
-
-  private async reconnect(signal?: AbortSignal): Promise<void> {
-    this.loader.client.attach();
-    await this.connect(signal);
-  }
-
-  private async ensureStub(signal?: AbortSignal): Promise<void> {
-    await this.ensureFast(signal);
-    if (!this.loader.stub) await this.loader.runStub(signal);
-  }
-
   private async readFlashSize(signal?: AbortSignal): Promise<number | undefined> {
     if (this.flashIdValue === undefined) {
-      this.flashIdValue = await this.loader.flashId(signal);
+      this.flashIdValue = await this.conn.loader.flashId(signal);
       this.flashSize = flashSizeFromJedec(this.flashIdValue);
     }
     return this.flashSize;
@@ -250,11 +123,11 @@ export class EspSession implements BoardSession {
 
   identify(options: SignalOptions = {}): Promise<DeviceIdentity> {
     return this.run("identify", options.signal, async () => {
-      const chip = this.loader.requireChip();
-      if (chip.romChangeBaud || this.loader.stub) await this.ensureFast(options.signal);
-      else if (this.state !== "loader") await this.reconnect(options.signal);
+      const chip = this.conn.loader.requireChip();
+      if (chip.romChangeBaud || this.conn.loader.stub) await this.conn.ensureFast(options.signal);
+      else if (this.conn.state !== "loader") await this.conn.reconnect(options.signal);
       const size = await this.readFlashSize(options.signal);
-      return readIdentity(this.loader, size, this.flashIdValue, options.signal);
+      return readIdentity(this.conn.loader, size, this.flashIdValue, options.signal);
     });
   }
 
@@ -263,17 +136,17 @@ export class EspSession implements BoardSession {
     return this.run("flash", signal, async () => {
       const started = performance.now();
       validatePlan(plan);
-      validateImages(plan, this.loader.requireChip());
+      validateImages(plan, this.conn.loader.requireChip());
       // Compression runs on the thread pool while the link changes baud and reads the flash id.
       const prepared = Promise.all(plan.regions.map((r) => prepareRegion(r)));
       prepared.catch(() => {});
-      await this.ensureFast(signal);
+      await this.conn.ensureFast(signal);
       validatePlan(plan, await this.readFlashSize(signal));
       const regions = await prepared;
       if (plan.eraseAll) {
-        await this.ensureStub(signal);
+        await this.conn.ensureStub(signal);
         options.onProgress?.({ region: "*", phase: "erase", bytesDone: 0, bytesTotal: this.flashSize ?? 0 });
-        await this.loader.eraseFlash(signal);
+        await this.conn.loader.eraseFlash(signal);
       }
       const results: RegionResult[] = [];
       let bytesWritten = 0;
@@ -312,13 +185,14 @@ export class EspSession implements BoardSession {
   private async md5WithRecovery(p: PreparedRegion, signal?: AbortSignal): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.ensureFast(signal);
+        await this.conn.ensureFast(signal);
         // The ESP8266 ROM has no SPI_FLASH_MD5; its MD5 comes from the stub.
-        if (!this.loader.stub && !this.loader.requireChip().romMd5) await this.loader.runStub(signal);
-        return await this.loader.md5(p.region.offset, p.padded.length, signal);
+        if (!this.conn.loader.stub && !this.conn.loader.requireChip().romMd5)
+          await this.conn.loader.runStub(signal);
+        return await this.conn.loader.md5(p.region.offset, p.padded.length, signal);
       } catch (error) {
         if (!isFactoryError(error, RETRYABLE) || attempt >= this.opts.writeAttempts) throw error;
-        await this.recover(error, signal);
+        await this.conn.recover(error, signal);
       }
     }
   }
@@ -327,7 +201,7 @@ export class EspSession implements BoardSession {
     const signal = options.signal;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.ensureStub(signal);
+        await this.conn.ensureStub(signal);
         await this.writeRegion(p, options);
         return;
       } catch (error) {
@@ -343,60 +217,9 @@ export class EspSession implements BoardSession {
             },
           );
         }
-        await this.recover(error, signal);
+        await this.conn.recover(error, signal);
       }
     }
-  }
-
-  /** After a failed exchange: step the baud down when not already at the ROM rate, and resync. */
-  private async recover(cause: unknown, signal?: AbortSignal): Promise<void> {
-    this.logger.warn("recovering", {
-      port: this.port.path,
-      error: String((cause as Error).message ?? cause),
-    });
-    if (this.strategy === "none") {
-      await this.resyncWithoutReset(cause, signal);
-      return;
-    }
-    this.failuresAtBaud++;
-    if (this.failuresAtBaud >= 2 && (this.bauds[0] ?? ROM_BAUD) > ROM_BAUD && this.bauds.length > 1) {
-      this.failuresAtBaud = 0;
-      await this.stepDown(cause, signal);
-    } else await this.reconnect(signal);
-  }
-
-  /** Back in step with the chip after an abandoned exchange. */
-  private async resync(signal?: AbortSignal): Promise<void> {
-    if (this.state !== "loader") return;
-    if (this.strategy === "none") await this.resyncWithoutReset(undefined, signal);
-    else await this.reconnect(signal);
-  }
-
-  /**
-   * Without reset lines: lets the line go quiet, then SYNCs at the current baud (the stub still
-   * runs) and, failing that, at the ROM baud (the chip restarted into the strapped download mode).
-   */
-  private async resyncWithoutReset(cause: unknown, signal?: AbortSignal): Promise<void> {
-    await sleep(50, signal);
-    this.loader.client.attach();
-    this.loader.client.discardInput();
-    if (await this.loader.sync(3, signal)) {
-      await this.loader.detect(signal);
-      return;
-    }
-    await this.link.setBaudRate(ROM_BAUD);
-    this.fast = false;
-    this.loader.spiAttached = false;
-    if (await this.loader.sync(5, signal)) {
-      await this.loader.detect(signal);
-      return;
-    }
-    throw createError(
-      PKG,
-      ErrorCodes.FLASH_FAILED,
-      `The chip on ${this.port.path} stopped answering and cannot be reset from here (reset "none")`,
-      { cause, details: { port: this.port.path } },
-    );
   }
 
   private async writeRegion(p: PreparedRegion, options: FlashOptions): Promise<void> {
@@ -406,9 +229,9 @@ export class EspSession implements BoardSession {
     // Per block: 40 s/MB of uncompressed data, as the chip may still be writing the previous block.
     const perBlockRaw = (padded.length / Math.max(1, blocks)) * 1.5;
     const blockTimeout = Math.max(3000, Math.ceil((40_000 * perBlockRaw) / 1_000_000));
-    await this.loader.flashDeflBegin(padded.length, blocks, region.offset, signal);
+    await this.conn.loader.flashDeflBegin(padded.length, blocks, region.offset, signal);
     for (let seq = 0; seq < blocks; seq++) {
-      await this.loader.flashDeflData(packets[seq]!, blockTimeout, signal);
+      await this.conn.loader.flashDeflData(packets[seq]!, blockTimeout, signal);
       const total = region.data.length;
       options.onProgress?.({
         region: region.name,
@@ -418,7 +241,7 @@ export class EspSession implements BoardSession {
         wireBytes: Math.min(deflated.length, (seq + 1) * FLASH_WRITE_SIZE),
       });
     }
-    await this.loader.flashDeflEnd(false, blockTimeout, signal);
+    await this.conn.loader.flashDeflEnd(false, blockTimeout, signal);
   }
 
   verify(plan: FlashPlan, options: FlashOptions = {}): Promise<VerifyResult> {
@@ -440,26 +263,26 @@ export class EspSession implements BoardSession {
     return this.run("reset", options.signal, async () => {
       await this.closeConsole();
       if (mode === "bootloader") {
-        await this.reconnect(options.signal);
+        await this.conn.reconnect(options.signal);
         return;
       }
       if (mode !== "app" && mode !== "hard") {
         throw createError(PKG, ErrorCodes.NOT_SUPPORTED, `Reset mode "${String(mode)}" is not supported`);
       }
       if (this.strategy === "none") {
-        if (this.state === "loader") {
-          await this.ensureStub(options.signal);
-          await this.loader.runUserCode();
+        if (this.conn.state === "loader") {
+          await this.conn.ensureStub(options.signal);
+          await this.conn.loader.runUserCode();
         }
       } else {
         await hardReset(this.link, this.strategy, this.opts.resetTiming, options.signal);
       }
-      this.state = "app";
-      this.fast = false;
-      this.loader.stub = false;
-      this.loader.spiAttached = false;
+      this.conn.state = "app";
+      this.conn.fast = false;
+      this.conn.loader.stub = false;
+      this.conn.loader.spiAttached = false;
       if (this.link.baudRate !== ROM_BAUD) await this.link.setBaudRate(ROM_BAUD);
-      this.loader.client.discardInput();
+      this.conn.loader.client.discardInput();
       await this.waitForAppOutput(options.signal);
     });
   }
@@ -496,7 +319,7 @@ export class EspSession implements BoardSession {
       if (this.link.baudRate !== baud) await this.link.setBaudRate(baud);
       const console = new SerialLineConsole(this.link, options.lineEnding ?? "\r\n", () => {
         if (this.console === console) this.console = undefined;
-        if (!this.closed) this.loader.client.attach();
+        if (!this.closed) this.conn.loader.client.attach();
       });
       this.console = console;
       return console;
