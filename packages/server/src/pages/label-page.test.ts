@@ -1,24 +1,8 @@
 import { createFakePrinter, createFakeSwitch, requirePeer } from "@factory/core/testing";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, CHROMIUM_PEER } from "../testing/chromium";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
-
-const chromiumPeer = {
-  name: "Chromium",
-  commands: ["/usr/bin/chromium"],
-  install: "apt-get install chromium",
-};
-
-/** The flags PEERS.md §11 found to work for headless Chromium as root in a container. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const A = {
   mac: "aa:bb:cc:00:21:0a",
@@ -33,7 +17,7 @@ const B = {
   web: "gr4pe-V1ne-s0il",
 };
 
-describe.runIf(requirePeer(chromiumPeer))("label station page in real headless Chromium", () => {
+describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless Chromium", () => {
   let s: TestServer;
   let browser: Browser;
   const sw = createFakeSwitch();
