@@ -38,21 +38,24 @@ for (const family of ["rp2040", "rp2350"] as const) {
 }
 
 // Real hardware: PICO_TEST=1 with one board plugged in (PICO_TEST_PORT=usb:1-2 to pick one), picotool on PATH.
-describe.runIf(process.env.PICO_TEST === "1")("real board", () => {
-  describeBoardDriverConformance(
-    "pico on real hardware",
-    async () => {
-      const driver = createPicoDriver();
-      const wanted = process.env.PICO_TEST_PORT;
-      const port = wanted ? { path: wanted } : (await driver.list())[0];
-      if (!port) throw new Error("PICO_TEST=1 but no RP2040/RP2350 board is plugged in");
-      return { driver, port, plan: plan() };
-    },
-    {
-      timeoutMs: 120_000,
-      skip: {
-        "reset and console follow the capability flags": "the test image is not a runnable application",
+describe.runIf(process.env.PICO_TEST === "1")(
+  "real board (runs only with PICO_TEST=1 and a board plugged in)",
+  () => {
+    describeBoardDriverConformance(
+      "pico on real hardware",
+      async () => {
+        const driver = createPicoDriver();
+        const wanted = process.env.PICO_TEST_PORT;
+        const port = wanted ? { path: wanted } : (await driver.list())[0];
+        if (!port) throw new Error("PICO_TEST=1 but no RP2040/RP2350 board is plugged in");
+        return { driver, port, plan: plan() };
       },
-    },
-  );
-});
+      {
+        timeoutMs: 120_000,
+        skip: {
+          "reset and console follow the capability flags": "the test image is not a runnable application",
+        },
+      },
+    );
+  },
+);
