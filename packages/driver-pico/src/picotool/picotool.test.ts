@@ -193,6 +193,26 @@ describe("picotool double, through the Picotool wrapper", () => {
     });
   });
 
+  it("selects an RP2350 by its chip-unique serial with --ser", async () => {
+    const a = lab.addBoard({ location: "2-1", family: "rp2350", flashId: "aaaa000011112222" });
+    lab.addBoard({ location: "2-2", family: "rp2350", flashId: "bbbb000011112222" });
+    expect(a.usb.serial).not.toBe(lab.board("2-2")?.usb.serial);
+    const [only] = await picotool.info({ serial: a.usb.serial });
+    expect(only?.at).toBeUndefined();
+    expect(only?.device).toMatchObject({ family: "rp2350", flashId: "aaaa000011112222", package: "QFN60" });
+    expect(lab.picotool.calls.at(-1)).toEqual(["info", "-a", "--ser", a.usb.serial]);
+  });
+
+  it("kills a picotool that runs past its bound and rejects with TIMEOUT", async () => {
+    const board = lab.addBoard({ location: "1-2" });
+    lab.bytesPerSecond = 50_000;
+    const file = path.join(lab.dir, "slow.bin");
+    await writeFile(file, image(512 * 1024, 5));
+    await expect(
+      picotool.load(file, { type: "bin", timeoutMs: 1500 }, { bus: 1, address: board.address }),
+    ).rejects.toMatchObject({ code: "TIMEOUT", retryable: true });
+  });
+
   it("reports its version", async () => {
     expect(await picotool.version()).toBe("2.3.0");
   });
