@@ -92,6 +92,20 @@ describe("esp driver flashing", () => {
     await session.close();
   });
 
+  it("on a time-accurate ESP8266, waits for the stub to switch its UART after CHANGE_BAUDRATE", async () => {
+    const { sim, driver, port } = await bench(
+      { chip: "esp8266", timing: "real", flashTiming: "off" },
+      { baudRate: 460800 },
+    );
+    const session = await driver.open(port);
+    const app = makeFirmwareImage({ size: 30_000, chip: "esp8266", seed: 8 });
+    const p: FlashPlan = { regions: [{ name: "app", offset: 0x10000, data: app }] };
+    await session.flash(p);
+    expect(sim.uartBaud).toBe(460800);
+    expect((await session.verify(p)).ok).toBe(true);
+    await session.close();
+  }, 30_000);
+
   it("compresses each image once per batch through FlashRegion.cache", async () => {
     const cache = new Map<string, unknown>();
     let sets = 0;

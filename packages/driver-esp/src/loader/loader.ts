@@ -160,7 +160,9 @@ export class EspLoader {
     await this.client.command(Op.CHANGE_BAUDRATE, u32le(baud, old), { signal, timeoutMs: this.timeout(16) });
     await this.link.drain();
     await this.link.setBaudRate(baud);
-    if (settleMs > 0) await sleep(settleMs, signal);
+    // The stub reprograms its UART 11 ms after answering; the ROM right away.
+    const wait = settleMs + (this.stub ? 12 : 0);
+    if (wait > 0) await sleep(wait, signal);
     this.client.discardInput();
   }
 

@@ -133,7 +133,14 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
         return;
       }
       sim.reply(Op.CHANGE_BAUDRATE, 0);
-      sim.uartBaud = baud;
+      // The stub waits 10 ms (then 1 ms more) before it reprograms the UART divider; the ROM
+      // switches as soon as its answer is out.
+      if (stub && sim.clock.mode === "real") {
+        const wireEnd = sim.now() + (12 * 10 * 1000) / sim.uartBaud;
+        sim.at(wireEnd + 11, () => {
+          sim.uartBaud = baud;
+        });
+      } else sim.uartBaud = baud;
       return;
     }
     case Op.GET_SECURITY_INFO: {
