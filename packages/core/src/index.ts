@@ -18,3 +18,4 @@ export * from "./printing";
 export * from "./records";
 export * from "./registration";
 export * from "./station";
+export * from "./unit-agent";
