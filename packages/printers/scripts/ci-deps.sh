@@ -18,7 +18,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     chmod 755 /usr/sbin/policy-rc.d
     created_policy=1
   fi
-  trap '[ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d' EXIT
+  trap 'if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}"
 fi

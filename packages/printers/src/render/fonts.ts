@@ -68,6 +68,26 @@ export function textWidth(face: Face, text: string, size: number): number {
   return (units / face.font.unitsPerEm) * size;
 }
 
+/** Measures text like {@link textWidth}. */
+export type Measure = (face: Face, text: string, size: number) => number;
+
+/**
+ * A memoising {@link textWidth} for one layout (widths scale with size, so each text is shaped
+ * once). Scoped to a call, not the module, so no label's secrets stay in memory afterwards.
+ */
+export function createMeasure(): Measure {
+  const units = new Map<string, number>();
+  return (face, text, size) => {
+    const key = `${face.name}\u0000${text}`;
+    let u = units.get(key);
+    if (u === undefined) {
+      u = textWidth(face, text, face.font.unitsPerEm);
+      units.set(key, u);
+    }
+    return (u / face.font.unitsPerEm) * size;
+  };
+}
+
 /** Characters of `text` the face has no glyph for. */
 export function missingGlyphs(face: Face, text: string): string[] {
   const missing = new Set<string>();

@@ -1,6 +1,6 @@
 import { ErrorCodes, type Label } from "@factory/core";
 import { printerError } from "../errors";
-import { ascent, type FaceName, loadFace, missingGlyphs, textWidth } from "./fonts";
+import { ascent, createMeasure, type FaceName, loadFace, type Measure, missingGlyphs } from "./fonts";
 import { encodeQr, type QrMatrix } from "./qr";
 import { type WrapMode, wrapText } from "./wrap";
 
@@ -156,7 +156,7 @@ interface Area {
 }
 
 /** Lays the blocks out at base size `s`; undefined when they do not fit the area. */
-function place(all: Block[], s: number, area: Area): TextLine[] | undefined {
+function place(all: Block[], s: number, area: Area, measure: Measure): TextLine[] | undefined {
   const lines: TextLine[] = [];
   let y = area.y;
   const footer = all.filter((b) => b.bottom);
@@ -172,14 +172,14 @@ function place(all: Block[], s: number, area: Area): TextLine[] | undefined {
       top,
       baseline: top + ascent(face) * size,
       size,
-      width: textWidth(face, text, size),
+      width: measure(face, text, size),
       secret: p.secret,
     });
   };
   const layoutBlock = (b: Block, top: number): number | undefined => {
     if (b.pieces.some((p) => s * p.rel < p.min - 1e-9)) return undefined;
     const gap = s * 0.5;
-    const widths = b.pieces.map((p) => textWidth(loadFace(p.face), p.text, s * p.rel));
+    const widths = b.pieces.map((p) => measure(loadFace(p.face), p.text, s * p.rel));
     const inline = widths.reduce((a, w) => a + w, 0) + gap * (b.pieces.length - 1);
     if (inline <= area.w) {
       const height = Math.max(...b.pieces.map((p) => s * p.rel)) * LINE;
@@ -195,7 +195,7 @@ function place(all: Block[], s: number, area: Area): TextLine[] | undefined {
     }
     let y2 = top;
     for (const p of b.pieces) {
-      const wrapped = wrapText(loadFace(p.face), p.text, s * p.rel, area.w, p.wrap);
+      const wrapped = wrapText(loadFace(p.face), p.text, s * p.rel, area.w, p.wrap, measure);
       if (!wrapped) return undefined;
       for (const text of wrapped) {
         emit(p, text, area.x, y2);
@@ -263,6 +263,7 @@ export function layoutLabel(label: Label, options: LayoutOptions = {}): LabelLay
   const dpmm = dpi / 25.4;
   const margin = Math.min(4, Math.max(1.5, Math.min(w, h) * 0.05));
   const all = blocks(label, options.maskSecrets === true);
+  const measure = createMeasure();
   const matrix = label.qr ? encodeQr(label.qr) : undefined;
   // The QR code starts as large as the label allows and gives up room when the text needs it.
   for (const qrShare of matrix ? [1, 0.85, 0.7] : [1]) {
@@ -299,7 +300,7 @@ export function layoutLabel(label: Label, options: LayoutOptions = {}): LabelLay
       }
     }
     for (let s = Math.min(area.h / 4, 8); s >= MIN_TEXT_MM * 0.6; s *= 0.95) {
-      const lines = place(all, s, area);
+      const lines = place(all, s, area, measure);
       if (lines) return { widthMm: w, heightMm: h, dpi, lines, ...(qr ? { qr } : {}) };
     }
   }

@@ -1,4 +1,4 @@
-import { type Face, textWidth } from "./fonts";
+import { type Face, type Measure, textWidth } from "./fonts";
 
 /** How a value may be broken over lines. */
 export type WrapMode = "words" | "none";
@@ -31,8 +31,9 @@ export function wrapText(
   size: number,
   maxWidth: number,
   mode: WrapMode,
+  measure: Measure = textWidth,
 ): string[] | undefined {
-  const fits = (s: string): boolean => textWidth(face, s.trimEnd(), size) <= maxWidth + 1e-9;
+  const fits = (s: string): boolean => measure(face, s.trimEnd(), size) <= maxWidth + 1e-9;
   if (fits(text)) return [text];
   if (mode === "none") return undefined;
   const lines: string[] = [];
