@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import dgram from "node:dgram";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -117,8 +118,9 @@ export async function startDelayingProxy(upstreamPort: number, holdReports: numb
 }
 
 /**
- * A DNS server over TCP (RFC 1035 4.2.2 framing): answers A queries for `records` with one A record
- * (compressed name pointer), NXDOMAIN for other names. Counts the queries it answered.
+ * A DNS server on one port over TCP (RFC 1035 4.2.2 framing) and UDP: answers A queries for
+ * `records` with one A record (compressed name pointer), NXDOMAIN for other names. Records the
+ * names it was asked for.
  */
 export async function startDnsServer(
   records: Record<string, string>,
@@ -140,12 +142,20 @@ export async function startDnsServer(
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const udp = dgram.createSocket("udp4");
+  udp.on("message", (msg, rinfo) => udp.send(answer(msg, records, queries), rinfo.port, rinfo.address));
+  await new Promise<void>((resolve, reject) => {
+    udp.once("error", reject);
+    udp.bind(port, "127.0.0.1", () => resolve());
+  });
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     queries,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        udp.close();
         server.close(() => resolve());
       }),
   };
