@@ -33,12 +33,14 @@ export interface Uf2Block {
   data: Uint8Array;
 }
 
-/** Encodes one block. `payload` must fit the 476-byte data area; the rest is zero. */
+/** Encodes one block (into `into` at `at`, which must be zeroed, or a new array). `payload` fits the 476-byte data area. */
 export function encodeBlock(
   block: Omit<Uf2Block, "data"> & { payload: Uint8Array; extension?: number },
+  into: Uint8Array = new Uint8Array(UF2_BLOCK_SIZE),
+  at = 0,
 ): Uint8Array {
-  const out = new Uint8Array(UF2_BLOCK_SIZE);
-  const view = new DataView(out.buffer);
+  const out = into.subarray(at, at + UF2_BLOCK_SIZE);
+  const view = new DataView(out.buffer, out.byteOffset, UF2_BLOCK_SIZE);
   view.setUint32(0, UF2_MAGIC_START0, true);
   view.setUint32(4, UF2_MAGIC_START1, true);
   view.setUint32(8, block.flags >>> 0, true);

@@ -81,18 +81,18 @@ export function writeUf2(data: Uint8Array, options: Uf2WriteOptions): Uint8Array
     at = 512;
   }
   for (let i = 0; i < count; i += 1) {
-    const payload = new Uint8Array(UF2_PAYLOAD_SIZE);
-    payload.set(data.subarray(i * UF2_PAYLOAD_SIZE, (i + 1) * UF2_PAYLOAD_SIZE));
-    out.set(
-      encodeBlock({
+    // The output is zeroed, so a short last payload is zero-padded by construction.
+    encodeBlock(
+      {
         flags: UF2_FLAG_FAMILY_ID_PRESENT,
         targetAddr: address + i * UF2_PAYLOAD_SIZE,
         payloadSize: UF2_PAYLOAD_SIZE,
         blockNo: i,
         numBlocks: count,
         familyOrSize: familyId,
-        payload,
-      }),
+        payload: data.subarray(i * UF2_PAYLOAD_SIZE, (i + 1) * UF2_PAYLOAD_SIZE),
+      },
+      out,
       at,
     );
     at += 512;
