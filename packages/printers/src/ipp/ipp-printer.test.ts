@@ -5,7 +5,9 @@ import { describePrinterConformance, sampleLabel } from "@factory/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type CupsPeer, hasCups, startCups } from "../test-support/cups";
 import { decodeBarcodes, pdfText, pdfToPng } from "../test-support/tools";
+import { attributeValues, Operation, operationAttributes, Tag } from "./encoding";
 import { createIppPrinter } from "./ipp-printer";
+import { ippExchange, parseIppUrl } from "./transport";
 
 /** A TCP forwarder to cupsd that the test can cut: the network between station and spooler. */
 async function startLink(target: number): Promise<{ port: number; cut(): Promise<void> }> {
@@ -41,6 +43,34 @@ async function newestPdf(dir: string): Promise<string | undefined> {
 }
 
 const runCups = hasCups();
+
+describe("IPP printer without a spooler", () => {
+  it("nothing listening: status offline, print PRINTER_OFFLINE", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const printer = createIppPrinter({ url: `ipp://127.0.0.1:${port}/printers/L` });
+    expect((await printer.status()).state).toBe("offline");
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "PRINTER_OFFLINE" });
+  });
+
+  it("a spooler that never answers: TIMEOUT within the request bound, status offline", async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const printer = createIppPrinter({ url: `ipp://127.0.0.1:${port}/printers/L`, requestTimeoutMs: 300 });
+    const started = Date.now();
+    await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "TIMEOUT" });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await printer.status()).state).toBe("offline");
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
 
 describe.runIf(runCups)("IPP printer against a real CUPS with a cups-pdf queue", () => {
   let cups: CupsPeer;
@@ -117,6 +147,30 @@ describe.runIf(runCups)("IPP printer against a real CUPS with a cups-pdf queue",
     const before = await cups.admin("lpstat", ["-W", "all", "-o", cups.queue]);
     await expect(printer.print({ label: sampleLabel() })).rejects.toMatchObject({ code: "PRINTER_PAUSED" });
     expect(await cups.admin("lpstat", ["-W", "all", "-o", cups.queue])).toBe(before);
+  });
+
+  it("the spooler's job name never carries a password", async () => {
+    const label = sampleLabel();
+    const printer = createIppPrinter({ url: cups.url, confirm: "queued" });
+    const receipt = await printer.print({ label, jobName: `unit ${label.fields[0]!.value}` });
+    const jobId = Number(receipt.jobId.split("#").at(-1));
+    const reply = await ippExchange(
+      parseIppUrl(cups.url),
+      {
+        code: Operation.getJobAttributes,
+        requestId: 1,
+        groups: [
+          operationAttributes(parseIppUrl(cups.url).printerUri, [
+            { name: "job-id", tag: Tag.integer, values: [jobId] },
+            // CUPS shows job-name only to the job's owner.
+            { name: "requesting-user-name", tag: Tag.name, values: ["factory"] },
+            { name: "requested-attributes", tag: Tag.keyword, values: ["job-name"] },
+          ]),
+        ],
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(attributeValues(reply, "job-name", Tag.job)).toEqual(["label"]);
   });
 
   it("a queue that rejects jobs: PRINTER_REJECTED", async () => {

@@ -149,8 +149,10 @@ export class IppPrinter implements Printer {
     try {
       return await this.readStatus(options.signal);
     } catch (error) {
-      if (isFactoryError(error, ErrorCodes.PRINTER_OFFLINE))
-        return { state: "offline", detail: error.message };
+      const unreachable =
+        isFactoryError(error, ErrorCodes.PRINTER_OFFLINE) ||
+        (isFactoryError(error, ErrorCodes.TIMEOUT) && !options.signal?.aborted);
+      if (unreachable) return { state: "offline", detail: (error as Error).message };
       throw error;
     }
   }
