@@ -3,10 +3,10 @@
 # PostgreSQL (initdb/pg_ctl for a private test cluster), Chromium (dashboard test through
 # playwright-core), nginx (CDN comparison in the bench), DejaVu fonts (page rendering); for the
 # stations: snmpsim + snmp (ProCurve simulator, snmptrap), OpenSSH (debug station), CUPS with
-# cups-pdf, poppler-utils and zbar-tools (label end-to-end test).
+# cups-pdf, poppler-utils and zbar-tools (label end-to-end test); curl (the unit agent tests run factory-agent.sh).
 # Idempotent: installs only what is missing; starts no daemons.
 set -euo pipefail
-packages=(postgresql chromium nginx-light fonts-dejavu-core snmpsim snmp python3 openssh-server openssh-client cups cups-client cups-ipp-utils printer-driver-cups-pdf poppler-utils zbar-tools)
+packages=(curl postgresql chromium nginx-light fonts-dejavu-core snmpsim snmp python3 openssh-server openssh-client cups cups-client cups-ipp-utils printer-driver-cups-pdf poppler-utils zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
