@@ -83,7 +83,12 @@ let worstRealistic = Number.POSITIVE_INFINITY;
 let worstReflash = 0;
 for (const baud of quick ? [921600] : BAUDS) {
   const wireLimit = (compressed * 10 * 1000) / baud;
-  const off = await flashOnce(baud, "off");
+  // The simulated chip shares the machine with everything else: at the faster rates (short runs)
+  // take the median of three runs with flash timing off.
+  const runs: number[] = [];
+  for (let i = 0; i < (baud >= 460800 ? 3 : 1); i++) runs.push((await flashOnce(baud, "off")).ms);
+  const sorted = [...runs].sort((a, b) => a - b);
+  const off = { ms: sorted[Math.floor(sorted.length / 2)]! };
   const realistic = await flashOnce(baud, "realistic");
   const chipMs = flashMs(REALISTIC_FLASH_TIMING, SIZE);
   const realLimit = Math.max(wireLimit, chipMs);
@@ -93,6 +98,7 @@ for (const baud of quick ? [921600] : BAUDS) {
     baud,
     wire_limit_ms: Math.round(wireLimit),
     timing_off_ms: Math.round(off.ms),
+    timing_off_runs_ms: runs.map((ms) => Math.round(ms)),
     kbit_s: Math.round((SIZE * 8) / off.ms),
     wire_efficiency: +(wireLimit / off.ms).toFixed(4),
     flash_limit_ms: Math.round(chipMs),
@@ -107,7 +113,7 @@ for (const baud of quick ? [921600] : BAUDS) {
   worstRealistic = Math.min(worstRealistic, row.realistic_efficiency);
   worstReflash = Math.max(worstReflash, row.reflash_fraction);
   console.log(
-    `${baud} baud: timing off ${row.timing_off_ms} ms (${row.kbit_s} kbit/s effective, wire limit ${row.wire_limit_ms} ms, efficiency ${row.wire_efficiency}); ` +
+    `${baud} baud: timing off ${row.timing_off_ms} ms (runs ${row.timing_off_runs_ms.join(", ")} ms; ${row.kbit_s} kbit/s effective, wire limit ${row.wire_limit_ms} ms, efficiency ${row.wire_efficiency}); ` +
       `realistic flash ${row.realistic_ms} ms (${row.realistic_kbit_s} kbit/s, limit ${Math.round(realLimit)} ms, efficiency ${row.realistic_efficiency}); ` +
       `reflash ${row.reflash_ms} ms = ${(row.reflash_fraction * 100).toFixed(1)} % of a full flash`,
   );
