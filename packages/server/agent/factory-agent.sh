@@ -412,6 +412,12 @@ heartbeat_stop() {
 
 set_stage() {
   check_stage "$1"
+  write_stage "$1"
+}
+
+# The agent's own stages (self_test, isolation, reporting) are not held to FACTORY_STAGES.
+write_stage() {
+  [[ $1 =~ ^[A-Za-z0-9_.:-]{1,128}$ ]] || die 2 "stage '$1' must be 1-128 of A-Z a-z 0-9 _ . : -"
   printf '%s\n' "$1" >"$STATE_DIR/stage.tmp" && mv -f -- "$STATE_DIR/stage.tmp" "$STATE_DIR/stage"
   log info "stage $1"
   if heartbeat_pid; then kill -USR1 "$REPLY" 2>/dev/null || true; fi
@@ -975,12 +981,12 @@ cmd_run() {
     report_failure "build" "" || return 3
     return 1
   fi
-  set_stage "${FACTORY_SELFTEST_STAGE:-self_test}"
+  write_stage "${FACTORY_SELFTEST_STAGE:-self_test}"
   local tests_ok=0
   run_selftests || tests_ok=1
   local iso_test=""
   if ((tests_ok == 0)) && [[ -n ${FACTORY_ISOLATE_CMD:-}${FACTORY_ISOLATION_CHECK_CMD:-} ]]; then
-    set_stage "${FACTORY_ISOLATION_STAGE:-isolation}"
+    write_stage "${FACTORY_ISOLATION_STAGE:-isolation}"
     local iso=pass
     if [[ -n ${FACTORY_ISOLATE_CMD:-} ]]; then run_hook isolate "$FACTORY_ISOLATE_CMD" || iso=fail; fi
     if [[ $iso == pass && -n ${FACTORY_ISOLATION_CHECK_CMD:-} ]]; then
@@ -989,7 +995,7 @@ cmd_run() {
     printf 'isolation %s\n' "$iso" >>"$STATE_DIR/test-results"
     [[ $iso == pass ]] || tests_ok=1
   fi
-  set_stage "${FACTORY_REPORT_STAGE:-reporting}"
+  write_stage "${FACTORY_REPORT_STAGE:-reporting}"
   heartbeat_stop
   local rc
   if ((tests_ok == 0)); then
