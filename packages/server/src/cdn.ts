@@ -5,12 +5,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "@factory/core";
+import { createFileSender } from "./file-sender";
 
 export interface CdnOptions {
   /** Directory served under `/cdn/` (images, container tars, templates). */
   root: string;
   logger: Logger;
-  /** Read chunk size (default 1 MiB). */
+  /** Bytes read and written per step (default 512 KiB). */
   chunkBytes?: number;
 }
 
@@ -60,7 +61,8 @@ export function createCdnHandler(
   o: CdnOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const hashes = new Map<string, { etag: string; sha256: string }>();
-  const chunk = o.chunkBytes ?? 1 << 20;
+  const chunk = o.chunkBytes ?? 512 * 1024;
+  const send = createFileSender({ chunkBytes: chunk });
   let rootReal: string | undefined;
 
   const sha256Of = async (file: string, st: Stats): Promise<string> => {
@@ -178,7 +180,7 @@ export function createCdnHandler(
         res.end();
         return;
       }
-      await pipeline(createReadStream(file, { start, end, highWaterMark: chunk }), res);
+      await send(res, file, start, end);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== "ERR_STREAM_PREMATURE_CLOSE" && code !== "ECONNRESET") {

@@ -1,6 +1,5 @@
 import { type Logger, noopLogger, type UnitStore } from "@factory/core";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { agentRoutes } from "../agent/routes";
 import { DASHBOARD_HTML, dashboardSnapshot } from "../dashboard";
@@ -8,6 +7,7 @@ import type { EventBus, ServerEvent } from "../events";
 import { openApiDocument } from "../openapi";
 import { HttpStats } from "../prometheus";
 import { type AuthEnv, clientIp, requireRole, type TokenTable } from "./auth";
+import { bodySizeLimit } from "./body-limit";
 import type { AppDeps } from "./deps";
 import { errorBody, HttpError, respondError } from "./errors";
 import { createRateLimiter } from "./rate-limit";
@@ -81,15 +81,12 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
   });
   app.use(
     "/api/*",
-    bodyLimit({
-      maxSize: o.bodyLimitBytes ?? 8 * 1024 * 1024,
-      onError: () => {
-        throw new HttpError(
-          413,
-          "PAYLOAD_TOO_LARGE",
-          `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`,
-        );
-      },
+    bodySizeLimit(o.bodyLimitBytes ?? 8 * 1024 * 1024, () => {
+      throw new HttpError(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`,
+      );
     }),
   );
 

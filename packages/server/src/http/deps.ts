@@ -13,7 +13,20 @@ export interface AppDeps {
   onAuthFailure: (ip: string) => void;
 }
 
-/** A per-request deadline for store calls. */
+/** How far apart two requests may start and still share one deadline signal. */
+const SHARE_MS = 250;
+const shared = new Map<number, { signal: AbortSignal; until: number }>();
+
+/**
+ * A per-request deadline for store calls: fires between `ms - 250` and `ms` milliseconds from
+ * now. Requests that start within the same quarter second share one timer, so the hot path
+ * does not arm a timer per request.
+ */
 export function requestSignal(ms = 15_000): AbortSignal {
-  return AbortSignal.timeout(ms);
+  const now = performance.now();
+  const entry = shared.get(ms);
+  if (entry && now < entry.until) return entry.signal;
+  const signal = AbortSignal.timeout(ms);
+  shared.set(ms, { signal, until: now + SHARE_MS });
+  return signal;
 }

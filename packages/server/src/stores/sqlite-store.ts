@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type AuditEvent,
+  abortedError,
   type BatchSummary,
   createError,
   type DebugLog,
@@ -41,6 +42,7 @@ import {
   transition,
   validDate,
 } from "./shared";
+import { type Checkpointer, startCheckpointer } from "./sqlite-checkpointer";
 
 export interface SqliteUnitStoreOptions {
   /** Database file; its directory is created. The write-ahead log lives beside it (`<file>-wal`). */
@@ -52,6 +54,11 @@ export interface SqliteUnitStoreOptions {
    * `full`: it also survives a power cut, at the cost of an fsync per write.
    */
   synchronous?: "normal" | "full";
+  /**
+   * Copy the write-ahead log back into the database on a worker thread (default true), so a
+   * checkpoint's fsyncs never hold up requests. `false` checkpoints on the calling thread.
+   */
+  backgroundCheckpoints?: boolean;
   logger?: Logger;
   now?: () => Date;
 }
@@ -64,6 +71,9 @@ export interface SqliteUnitStore extends UnitStore {
   /** Raw stored forms of a unit's secret (wrapped key, sealed passwords), for audits and tests. */
   storedSecretBytes(mac: string): Buffer[];
 }
+
+/** The write-ahead log is cut back to this size after it was emptied (64 MiB). */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 type Row = typeof s.units.$inferSelect;
 type RawRow = Record<string, unknown>;
@@ -138,6 +148,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("secure_delete = ON");
     sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   } catch (cause) {
     throw createError(PKG, ErrorCodes.STORE_ERROR, `Cannot open the database ${file}`, {
       cause,
@@ -146,8 +157,20 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
   }
   const db: BetterSQLite3Database<typeof s> = drizzle(sqlite, { schema: s });
   migrate(db, { migrationsFolder: migrationsFolder("sqlite") });
-  log.info("sqlite store open", { file });
   let closed = false;
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpoints !== false) {
+    sqlite.pragma("wal_autocheckpoint = 0");
+    checkpointer = startCheckpointer({
+      file,
+      synchronous: options.synchronous === "full" ? "FULL" : "NORMAL",
+      logger: log,
+      onFailure: () => {
+        if (!closed) sqlite.pragma("wal_autocheckpoint = 1000");
+      },
+    });
+  }
+  log.info("sqlite store open", { file });
   let regSeq = (
     sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }
   ).n;
@@ -161,9 +184,13 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
      where units.status in ('building', 'stuck')
      returning *`,
   );
-  const guard = (o?: SignalOptions) => {
+  const check = (o?: SignalOptions) => {
     throwIfAborted(o?.signal, PKG);
     if (closed) throw createError(PKG, ErrorCodes.STORE_ERROR, "The store is closed");
+  };
+  const guard = (o?: SignalOptions) => {
+    check(o);
+    if (pending.length > 0) flushHeartbeats();
   };
   const run = <T>(what: string, fn: () => T): T => {
     try {
@@ -180,6 +207,65 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     }
   };
   const getRow = (mac: string) => db.select().from(s.units).where(eq(s.units.mac, mac)).get();
+
+  // Group commit: heartbeats that arrive in the same event-loop turn are written in one
+  // transaction (one WAL append instead of one per heartbeat); each caller's promise settles
+  // only after that transaction committed. Any other call writes the queue first, so calls
+  // still take effect in the order they were made.
+  interface PendingHeartbeat {
+    args: [string, string | null, string | null, number];
+    signal: AbortSignal | undefined;
+    resolve: (unit: Unit) => void;
+    reject: (error: unknown) => void;
+  }
+  let pending: PendingHeartbeat[] = [];
+  let flushTimer: ReturnType<typeof setImmediate> | undefined;
+  const writeHeartbeat = (p: PendingHeartbeat, t: number) =>
+    heartbeatStmt.get(...p.args, t, t) as RawRow | undefined;
+  const writeHeartbeats = sqlite.transaction((batch: PendingHeartbeat[], t: number) =>
+    batch.map((p) => writeHeartbeat(p, t)),
+  );
+  const settleHeartbeat = (p: PendingHeartbeat, raw: RawRow | undefined) => {
+    if (raw) return p.resolve(toUnit(fromRaw(raw)));
+    const mac = p.args[0];
+    p.reject(transition(mac, getRow(mac)?.status ?? "unknown", "building"));
+  };
+  function flushHeartbeats(): void {
+    if (flushTimer) clearImmediate(flushTimer);
+    flushTimer = undefined;
+    const batch = pending.filter((p) => {
+      if (!p.signal?.aborted) return true;
+      p.reject(abortedError(p.signal, PKG));
+      return false;
+    });
+    pending = [];
+    if (batch.length === 0) return;
+    const t = now().getTime();
+    let rows: (RawRow | undefined)[];
+    try {
+      rows = run("recording heartbeats", () => writeHeartbeats(batch, t));
+    } catch {
+      // One transaction failed as a whole: write each alone so one bad write fails only its caller.
+      for (const p of batch) {
+        try {
+          settleHeartbeat(
+            p,
+            run("recording a heartbeat", () => writeHeartbeat(p, t)),
+          );
+        } catch (error) {
+          p.reject(error);
+        }
+      }
+      return;
+    }
+    batch.forEach((p, i) => {
+      try {
+        settleHeartbeat(p, rows[i]);
+      } catch (error) {
+        p.reject(error);
+      }
+    });
+  }
 
   const checkpoint = () => {
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
@@ -228,14 +314,17 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     },
 
     async recordHeartbeat(hb: Heartbeat, o?: SignalOptions) {
-      guard(o);
+      check(o);
       const mac = normalizeMac(hb.mac);
       const at = validDate(hb.timestamp, "timestamp").getTime();
-      const t = now().getTime();
-      return run("recording a heartbeat", () => {
-        const raw = heartbeatStmt.get(mac, hb.stage ?? null, hb.port ?? null, at, t, t) as RawRow | undefined;
-        if (raw) return toUnit(fromRaw(raw));
-        throw transition(mac, getRow(mac)?.status ?? "unknown", "building");
+      return new Promise<Unit>((resolve, reject) => {
+        pending.push({
+          args: [mac, hb.stage ?? null, hb.port ?? null, at],
+          signal: o?.signal,
+          resolve,
+          reject,
+        });
+        flushTimer ??= setImmediate(flushHeartbeats);
       });
     },
 
@@ -540,7 +629,9 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
 
     async close() {
       if (closed) return;
+      if (pending.length > 0) flushHeartbeats();
       closed = true;
+      await checkpointer?.stop();
       try {
         checkpoint();
       } finally {
