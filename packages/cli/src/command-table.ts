@@ -8,7 +8,6 @@
  */
 export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   serve: "@factory/server/cli",
-  flash: "@factory/server/cli",
   demo: "@factory/server/cli",
   label: "@factory/server/cli",
   "sim esp": "@factory/driver-esp/cli",
@@ -17,7 +16,6 @@ export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
 /** One-line summaries of the contributed commands, shown in `factory --help` without importing them. */
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   serve: "run the reference server: API, dashboard, stations",
-  flash: "flash the boards on a station's ports",
   demo: "run a whole line against simulators",
   label: "run the labeling station",
   "sim esp": "run an ESP32/ESP8266 ROM simulator on a pseudo-terminal",

@@ -2,12 +2,14 @@ import { createRequire } from "node:module";
 import { type CliCommand, type CliIO, closestMatch, isAbortError, isFactoryError } from "@factory/core";
 import { COMMAND_PACKAGES, COMMAND_SUMMARIES, packageOf } from "./command-table";
 import { configCheck } from "./commands/config-check";
+import { flashCommand } from "./commands/flash/command";
 import { loadCommand } from "./load-command";
 import { EXIT, USAGE_ERROR, usageError } from "./usage-error";
 
 /** Commands that ship with the CLI itself. */
 export const BUILTIN_COMMANDS: Readonly<Record<string, CliCommand>> = {
   "config check": configCheck,
+  flash: flashCommand,
 };
 
 export interface RunCliOptions {

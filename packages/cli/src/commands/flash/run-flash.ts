@@ -1,0 +1,125 @@
+import path from "node:path";
+import {
+  type BatchReport,
+  type BatchResult,
+  createCsvRecordSink,
+  createHttpRegistrar,
+  type FactoryConfig,
+  type HttpRegistrar,
+  type Logger,
+  noopLogger,
+  type PipelineEvent,
+  type Registrar,
+  writeBatchReport,
+} from "@factory/core";
+import { createQrPngLabel } from "./qr-png";
+import { type DriverSource, type LineStation, setUpStations } from "./station-setup";
+
+export interface FlashLineOptions {
+  config: FactoryConfig;
+  /** `batch`: each port with a device once; `continuous`: whatever is plugged in until the signal fires. */
+  mode: "batch" | "continuous";
+  /** The seed's `--test-mode`: detect and identify, write and record nothing. */
+  testMode?: boolean;
+  /** `--station`; every station when empty. */
+  stationIds?: readonly string[];
+  /** `--batch-size`: most devices per station in a batch. */
+  batchSize?: number;
+  /** Ctrl-C: stops cleanly; what finished is recorded. */
+  signal: AbortSignal;
+  logger?: Logger;
+  env?: Record<string, string | undefined>;
+  onEvent?: (stationId: string, event: PipelineEvent) => void;
+  /** Called once the stations exist, before any device is touched (lists ports for the live view). */
+  onStations?: (stations: readonly LineStation[]) => void;
+  drivers?: DriverSource;
+  /** Replaces the HTTP registrar from config. */
+  registrar?: Registrar;
+  simTiming?: "instant" | "real";
+}
+
+export interface FlashLineResult {
+  batches: BatchResult[];
+  /** The batch report file, when devices were provisioned (not in test mode). */
+  reportFile?: string;
+  report?: BatchReport;
+  /** Registrations still queued because the service was unreachable. */
+  pendingRegistrations: number;
+  aborted: boolean;
+}
+
+/**
+ * Runs the line from config: every chosen station, all ports concurrently. Passing devices are
+ * registered (queued in `output_dir` while the service is down, delivered on the next run), get a
+ * QR PNG in `output_dir/qr`, and every finished device gets its row in the daily CSV; at the end the
+ * batch report JSON is written with what finished, also after Ctrl-C.
+ */
+export async function flashLine(options: FlashLineOptions): Promise<FlashLineResult> {
+  const { config, signal } = options;
+  const log = options.logger ?? noopLogger;
+  const testMode = options.testMode ?? false;
+  const env = options.env ?? {};
+  let httpRegistrar: HttpRegistrar | undefined;
+  let registrar = options.registrar;
+  if (!registrar && !testMode && config.registration.url) {
+    httpRegistrar = createHttpRegistrar({
+      url: config.registration.url,
+      ...(config.registration.tokenEnv &&
+        env[config.registration.tokenEnv] && { token: env[config.registration.tokenEnv] }),
+      timeoutMs: config.registration.timeoutMs,
+      queueFile: path.join(config.outputDir, "registration-queue.jsonl"),
+      logger: log,
+    });
+    registrar = httpRegistrar;
+  }
+  const recorder = testMode ? undefined : createCsvRecordSink({ dir: config.outputDir, logger: log });
+  let stations: LineStation[] = [];
+  try {
+    stations = await setUpStations({
+      config,
+      stationIds: options.stationIds ?? [],
+      testMode,
+      logger: log,
+      ...(options.drivers && { drivers: options.drivers }),
+      ...(registrar && { registrar }),
+      ...(recorder && { recorder }),
+      label: createQrPngLabel(path.join(config.outputDir, "qr")),
+      ...(options.simTiming && { simTiming: options.simTiming }),
+    });
+    options.onStations?.(stations);
+    if (httpRegistrar && httpRegistrar.pending() > 0 && !signal.aborted) {
+      const flushed = await httpRegistrar.flush({ signal }).catch(() => undefined);
+      if (flushed) log.info("Delivered queued registrations", flushed);
+    }
+    for (const { station } of stations) {
+      station.onEvent((event) => options.onEvent?.(station.id, event));
+    }
+    const batches = await Promise.all(
+      stations.map(({ station }) =>
+        options.mode === "continuous"
+          ? station.runContinuous({ signal })
+          : station.runBatch({
+              signal,
+              ...(options.batchSize !== undefined && { limit: options.batchSize }),
+            }),
+      ),
+    );
+    const result: FlashLineResult = {
+      batches,
+      pendingRegistrations: httpRegistrar?.pending() ?? 0,
+      aborted: signal.aborted,
+    };
+    const finished = batches.some((b) => b.results.length > 0);
+    if (!testMode && finished) {
+      // Written even after Ctrl-C (the signal has fired), so it gets its own bound, not the signal.
+      const { file, report } = await writeBatchReport(config.outputDir, batches, { timeoutMs: 30_000 });
+      result.reportFile = file;
+      result.report = report;
+      log.info("Batch report written", { file, passed: report.totals.passed, failed: report.totals.failed });
+    }
+    return result;
+  } finally {
+    await recorder?.close();
+    await Promise.allSettled(stations.map((s) => s.driver.dispose?.()));
+  }
+}
