@@ -53,11 +53,12 @@ describe.runIf(requirePeer(SSHD_PEER) && isRoot())("debug station against a real
     expect(logs["ss -tlnp"]).toContain(`127.0.0.1:${sshd.port}`);
     // The journal commands ran for real: same text as running them here (this machine has no
     // systemd, so systemctl fails and its exit status is recorded).
-    expect(logs["journalctl -u portainer.service"]).toContain(
-      local("journalctl --no-pager -u portainer.service").trim(),
-    );
-    const systemctl = local("systemctl --failed --no-pager");
-    expect(logs["systemctl --failed"]).toContain(systemctl.trim());
+    // stdout and stderr arrive on two SSH streams, so compare lines, not their interleaving.
+    const lines = (text: string | undefined) => new Set((text ?? "").split("\n").filter(Boolean));
+    for (const line of lines(local("journalctl --no-pager -u portainer.service")))
+      expect(lines(logs["journalctl -u portainer.service"])).toContain(line);
+    for (const line of lines(local("systemctl --failed --no-pager")))
+      expect(lines(logs["systemctl --failed"])).toContain(line);
     if (!existsSync("/run/systemd/system")) expect(logs["systemctl --failed"]).toMatch(/\[exit status 1\]$/);
   });
 
