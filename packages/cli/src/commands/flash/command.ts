@@ -92,7 +92,12 @@ export const flashCommand: CliCommand = {
     if (config.logging.consoleOutput && io.stdout.isTTY !== true) {
       sinks.push(({ level, message }) => io.stderr.write(`${level}: ${message}\n`));
     }
-    const logger = createLogger({ level: config.logging.level, sink: (r) => sinks.forEach((s) => s(r)) });
+    const logger = createLogger({
+      level: config.logging.level,
+      sink: (r) => {
+        for (const s of sinks) s(r);
+      },
+    });
     const testMode = values["test-mode"];
     logger.info("factory flash started", {
       config: config.file,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import path from "node:path";
 import {
   type BatchReport,
@@ -86,6 +87,9 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
       label: createQrPngLabel(path.join(config.outputDir, "qr")),
       ...(options.simTiming && { simTiming: options.simTiming }),
     });
+    // Every port's pipeline listens to the one Ctrl-C signal.
+    const ports = stations.reduce((n, s) => n + s.station.ports.length, 0);
+    setMaxListeners(Math.max(10, ports * 4 + 10), signal);
     options.onStations?.(stations);
     if (httpRegistrar && httpRegistrar.pending() > 0 && !signal.aborted) {
       const flushed = await httpRegistrar.flush({ signal }).catch(() => undefined);

@@ -1,0 +1,232 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type BatchReport, csvRecordFileName, type PipelineEvent, readCsvRecords } from "@factory/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flashLine } from "./run-flash";
+import { ADMIN_TOKEN, growBigImage, simulatedDrivers, startServer, writeLine } from "./test-support";
+
+const portList = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `"sim:esp32-${from + i}"`).join(", ");
+
+describe("factory flash: a 24-board batch on simulators with injected faults", () => {
+  let dir: string;
+  let server: { child: ChildProcess; url: string };
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "factory-flash-"));
+    server = await startServer(dir);
+  });
+  afterAll(() => {
+    server?.child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("passes and fails exactly the right ports, records them and registers only the passing ones", async () => {
+    const out = path.join(dir, "line");
+    const config = await writeLine(
+      out,
+      (img) => `
+provisioning_service_url: "${server.url}"
+registration: { token_env: FACTORY_STATION_TOKEN }
+stations:
+  - station_id: "station_1"
+    ports: [${portList(0, 20)}]
+    board_type: "esp32"
+  - station_id: "station_2"
+    ports: [${portList(20, 4)}]
+    board_type: "esp32-big"
+board_configs:
+  esp32:
+    platform: "esp32"
+    flash_size: "4MB"
+    firmware_path: "${img.app}"
+    bootloader_path: "${img.boot}"
+    partition_table_path: "${img.parts}"
+    settings: { connectAttempts: 2 }
+  esp32-big:
+    platform: "esp32"
+    flash_size: "4MB"
+    firmware_path: "${img.big}"
+    bootloader_path: "${img.boot}"
+    partition_table_path: "${img.parts}"
+quality_gates:
+  max_firmware_size: { esp32: "150KB", esp32-big: "150KB" }
+  max_flash_time: 120
+  max_retry_attempts: 2
+testing:
+  enabled: true
+  tests:
+    - { name: boot_test, command: info, expected_response: OK, timeout: 2 }
+logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
+`,
+    );
+    // The image grew over its gate after the config was checked (a new build copied in).
+    growBigImage(out);
+    // station_1: port 3 answers the probe, then never syncs (bad contact on the bed), port 7 is unplugged mid-write, port 11's app fails its console test.
+    const { drivers, bindings, sims } = simulatedDrivers((station, i) => {
+      if (station.stationId !== "station_1") return {};
+      if (i === 11) return { console: { info: "ERR sensor" } };
+      return {};
+    });
+    const events: PipelineEvent[] = [];
+    const result = await flashLine({
+      config,
+      mode: "batch",
+      signal: new AbortController().signal,
+      env: { FACTORY_STATION_TOKEN: ADMIN_TOKEN },
+      drivers,
+      onEvent: (station, e) => {
+        events.push(e);
+        if (
+          station === "station_1" &&
+          e.port.path === "sim:esp32-3" &&
+          e.type === "port-state" &&
+          e.state === "busy"
+        ) {
+          sims.get("station_1/sim:esp32-3")!.faults.noSync = true;
+        }
+        const half =
+          e.type === "progress" &&
+          e.progress.region === "app" &&
+          e.progress.bytesDone * 2 >= e.progress.bytesTotal;
+        if (station === "station_1" && e.port.path === "sim:esp32-7" && half)
+          sims.get("station_1/sim:esp32-7")!.unplug();
+      },
+    });
+
+    const status = Object.fromEntries(
+      result.batches.flatMap((b) => b.results.map((r) => [`${b.stationId}/${r.port.path}`, r])),
+    );
+    expect(Object.keys(status)).toHaveLength(24);
+    const failedKeys = Object.entries(status)
+      .filter(([, r]) => r.status !== "passed")
+      .map(([k]) => k)
+      .sort();
+    expect(failedKeys).toEqual(
+      [
+        "station_1/sim:esp32-11",
+        "station_1/sim:esp32-3",
+        "station_1/sim:esp32-7",
+        ...[20, 21, 22, 23].map((i) => `station_2/sim:esp32-${i}`),
+      ].sort(),
+    );
+    expect(status["station_1/sim:esp32-3"]!.error).toMatchObject({ code: "SYNC_FAILED", step: "detect" });
+    expect(status["station_1/sim:esp32-7"]!.error?.code).toMatch(/^PORT_(DISCONNECTED|NOT_FOUND)$/);
+    expect(status["station_1/sim:esp32-11"]!.error?.step).toBe("test");
+    expect(status["station_1/sim:esp32-11"]!.tests).toMatchObject([{ name: "boot_test", passed: false }]);
+    for (let i = 20; i < 24; i++) {
+      expect(status[`station_2/sim:esp32-${i}`]!.error).toMatchObject({ code: "GATE_FAILED" });
+      expect(status[`station_2/sim:esp32-${i}`]!.attempts).toBe(1);
+    }
+    const passing = Object.values(status).filter((r) => r.status === "passed");
+    expect(passing).toHaveLength(17);
+    // Every port was busy at the same time at some point: all ports run concurrently.
+    expect(events.filter((e) => e.type === "port-state" && e.state === "busy")).toHaveLength(24);
+
+    // Daily CSV: one row per finished device, matching the results.
+    const rows = await readCsvRecords(path.join(out, csvRecordFileName(new Date())));
+    expect(rows).toHaveLength(24);
+    for (const row of rows) {
+      const r = status[`${row.station_id}/${row.port}`]!;
+      expect(row.status).toBe(r.status);
+      if (r.status === "passed") {
+        expect(row.device_id).toBe(r.deviceId);
+        expect(row.mac_address).toBe(r.identity?.mac);
+        expect(row.tests_passed).toBe("1");
+      } else {
+        expect(row.error_code).toBe(r.error?.code);
+      }
+    }
+    // Batch report.
+    const report = JSON.parse(readFileSync(result.reportFile!, "utf8")) as BatchReport;
+    expect(report.totals).toMatchObject({ passed: 17, failed: 7 });
+    expect(report.stations.station_2).toMatchObject({ passed: 0, failed: 4 });
+    expect(report.failures.byCode.GATE_FAILED).toBe(4);
+
+    // Registrations on the server: exactly the passing devices.
+    const res = await fetch(`${server.url}/api/admin/device-registrations?limit=1000`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const body = (await res.json()) as { registrations: { deviceId?: string; device_id?: string }[] };
+    const registered = body.registrations.map((r) => r.deviceId ?? r.device_id).sort();
+    expect(registered).toEqual(passing.map((r) => r.deviceId).sort());
+    expect(result.pendingRegistrations).toBe(0);
+
+    // One QR PNG per passing device, and no secret in the CSV or the log.
+    const qr = readdirSync(path.join(out, "qr")).sort();
+    expect(qr).toEqual(passing.map((r) => `${r.deviceId}.png`).sort());
+    expect(
+      readFileSync(path.join(out, "qr", qr[0]!))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG");
+
+    // No port left busy: every simulated port opens again.
+    for (const [station, binding] of bindings) {
+      const ports = config.stations.find((s) => s.stationId === station)!.ports;
+      for (const port of ports) {
+        if (station === "station_1" && port.path === "sim:esp32-7") continue; // unplugged by its fault
+        const open = await binding.open({ path: port.path, baudRate: 115200 } as never);
+        await open.close();
+      }
+    }
+  });
+
+  it("stops cleanly on Ctrl-C and records what finished", async () => {
+    const out = path.join(dir, "stopped");
+    const config = await writeLine(
+      out,
+      (img) => `
+stations:
+  - station_id: "fast"
+    ports: [${portList(0, 3)}]
+    board_type: "esp32"
+  - station_id: "slow"
+    ports: [${portList(3, 3)}]
+    board_type: "esp32"
+board_configs:
+  esp32:
+    platform: "esp32"
+    flash_size: "4MB"
+    firmware_path: "${img.app}"
+    bootloader_path: "${img.boot}"
+    partition_table_path: "${img.parts}"
+    settings: { baudRate: 115200 }
+testing: { enabled: false }
+`,
+    );
+    // The slow station's simulators send every byte at 10 bits per baud: 115200 baud takes seconds.
+    const { drivers, bindings } = simulatedDrivers((station) =>
+      station.stationId === "slow" ? { timing: "real" } : {},
+    );
+    const stop = new AbortController();
+    let fastDone = 0;
+    const result = await flashLine({
+      config,
+      mode: "batch",
+      signal: stop.signal,
+      drivers,
+      onEvent: (station, e) => {
+        if (station === "fast" && e.type === "device-done" && ++fastDone === 3) stop.abort();
+      },
+    });
+    expect(result.aborted).toBe(true);
+    const fast = result.batches.find((b) => b.stationId === "fast")!;
+    const slow = result.batches.find((b) => b.stationId === "slow")!;
+    expect(fast.results.map((r) => r.status)).toEqual(["passed", "passed", "passed"]);
+    expect(slow.results.map((r) => r.status)).toEqual(["aborted", "aborted", "aborted"]);
+    const rows = await readCsvRecords(path.join(out, csvRecordFileName(new Date())));
+    expect(rows.map((r) => `${r.station_id}/${r.port}/${r.status}`).sort()).toEqual(
+      [0, 1, 2].map((i) => `fast/sim:esp32-${i}/passed`),
+    );
+    const report = JSON.parse(readFileSync(result.reportFile!, "utf8")) as BatchReport;
+    expect(report.totals).toMatchObject({ passed: 3, failed: 0 });
+    for (const [station, binding] of bindings) {
+      for (const port of config.stations.find((s) => s.stationId === station)!.ports) {
+        const open = await binding.open({ path: port.path, baudRate: 115200 } as never);
+        await open.close();
+      }
+    }
+  });
+});
