@@ -103,6 +103,19 @@ describe("avr driver on the simulator", () => {
     }
   });
 
+  it("refuses a whole-chip erase instead of pretending (optiboot has none)", async () => {
+    const { driver, path, sim } = simulatedStation();
+    const session = await driver.open({ path });
+    try {
+      await expect(session.flash({ ...unoPlan(), eraseAll: true })).rejects.toMatchObject({
+        code: "NOT_SUPPORTED",
+      });
+      expect(sim.flash.subarray(0, 16).every((b) => b === 0xff)).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+
   it("refuses a board whose signature differs from the configured one", async () => {
     const { driver, path } = simulatedStation({ board: "mega2560-optiboot" }, { board: "uno" });
     const error = await driver.open({ path }).catch((e: unknown) => e);

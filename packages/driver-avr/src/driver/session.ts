@@ -130,6 +130,14 @@ export class AvrSession implements BoardSession {
 
   /** Converts and checks a plan: HEX parsed, every region inside application flash. */
   private prepare(plan: FlashPlan): BinaryRegion[] {
+    if (plan.eraseAll) {
+      // optiboot has no chip erase (it answers STK_CHIP_ERASE with OK and does nothing): refuse
+      // rather than pretend; every page a plan touches is rewritten whole anyway.
+      throw avrError(
+        ErrorCodes.NOT_SUPPORTED,
+        "optiboot cannot erase the whole chip; write the regions instead",
+      );
+    }
     const regions = plan.regions.map(toBinaryRegion);
     validateFlashPlan({ regions }, { flashSize: this.o.board.flashSize, pkg: PKG });
     const limit = bootStart(this.o.board);
