@@ -4,7 +4,7 @@
  * restricted to the old algorithms ProCurve firmware speaks. Needs root (it adds a test user).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -61,13 +61,14 @@ export async function startSshd(state: CliState, legacy = false): Promise<SshPee
   mkdirSync("/run/sshd", { recursive: true });
   execFileSync("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", path.join(dir, "host_rsa")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "host_ed25519")]);
-  const script = path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    "..",
-    "..",
-    "test-data",
-    "procurve-cli.mjs",
+  // The CLI runs as the unprivileged SSH user, who may not be able to read the checkout (a clone
+  // under a 0700 directory): give it its own readable copy.
+  const script = path.join(dir, "procurve-cli.mjs");
+  copyFileSync(
+    path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "test-data", "procurve-cli.mjs"),
+    script,
   );
+  chmodSync(script, 0o644);
   const port = await freeTcpPort();
   const config = [
     `Port ${port}`,
