@@ -20,7 +20,8 @@ const USAGE = `Usage: factory flash [--config FILE] [--station ID]... [--batch-s
 Flashes the boards on the ports of the stations in the config, all ports at once: detect,
 identify, write, verify, console tests, quality gates, registration, QR code, records. Shows one
 live line per port (plain lines when not on a terminal), then a table of every device. Exits 0
-when every device passed, 1 otherwise (also when no device was found).
+when every device passed, 1 otherwise (also when no device was found, or a batch was
+stopped with Ctrl-C; in continuous mode Ctrl-C is the normal end).
 
 Options:
   --config FILE     the line's config (default: the first of ${CONFIG_FILE_NAMES.join(", ")})
@@ -143,6 +144,8 @@ export const flashCommand: CliCommand = {
       io.stderr.write("no device found on the stations' ports\n");
       return 1;
     }
-    return !result.aborted && results.every((r) => r.status === "passed") ? 0 : 1;
+    // Ctrl-C is how continuous mode ends; a batch stopped early did not pass as a whole.
+    const stoppedEarly = result.aborted && !values.continuous;
+    return !stoppedEarly && results.every((r) => r.status === "passed") ? 0 : 1;
   },
 };
