@@ -229,4 +229,58 @@ testing: { enabled: false }
       }
     }
   });
+
+  it("queues registrations while the server is down and delivers them once, on the next run", async () => {
+    const out = path.join(dir, "offline");
+    const yaml = (url: string) => (img: { app: string; boot: string; parts: string }) =>
+      `
+provisioning_service_url: "${url}"
+registration: { token_env: FACTORY_STATION_TOKEN, timeout: 2 }
+batch_id: "offline-batch"
+stations:
+  - station_id: "station_9"
+    ports: [${portList(0, 3)}]
+    board_type: "esp32"
+board_configs:
+  esp32:
+    platform: "esp32"
+    flash_size: "4MB"
+    firmware_path: "${img.app}"
+    bootloader_path: "${img.boot}"
+    partition_table_path: "${img.parts}"
+testing: { enabled: false }
+`;
+    const env = { FACTORY_STATION_TOKEN: ADMIN_TOKEN };
+    // Nothing listens on port 9 of loopback (discard service is not run here): the server is "down".
+    const down = await writeLine(out, yaml("http://127.0.0.1:9"));
+    const first = await flashLine({
+      config: down,
+      mode: "batch",
+      signal: new AbortController().signal,
+      env,
+      ...simulatedDrivers(),
+    });
+    expect(first.batches[0]!.results.map((r) => r.status)).toEqual(["passed", "passed", "passed"]);
+    expect(first.batches[0]!.results.every((r) => r.registration?.queued === true)).toBe(true);
+    expect(first.pendingRegistrations).toBe(3);
+
+    const up = await writeLine(out, yaml(server.url));
+    const second = await flashLine({
+      config: up,
+      mode: "batch",
+      signal: new AbortController().signal,
+      env,
+      ...simulatedDrivers(),
+    });
+    expect(second.pendingRegistrations).toBe(0);
+    const res = await fetch(
+      `${server.url}/api/admin/device-registrations?batch_id=offline-batch&limit=1000`,
+      {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      },
+    );
+    const body = (await res.json()) as { registrations: { deviceId?: string; device_id?: string }[] };
+    const ids = body.registrations.map((r) => r.deviceId ?? r.device_id);
+    expect(ids.sort()).toEqual(first.batches[0]!.results.map((r) => r.deviceId).sort());
+  });
 });
