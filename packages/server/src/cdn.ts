@@ -183,7 +183,7 @@ export function createCdnHandler(
       await send(res, file, start, end);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code !== "ERR_STREAM_PREMATURE_CLOSE" && code !== "ECONNRESET") {
+      if (code !== "ERR_STREAM_PREMATURE_CLOSE" && code !== "ECONNRESET" && code !== "EPIPE") {
         o.logger.warn("cdn request failed", { error: (error as Error).message, url: req.url });
       }
       if (!res.headersSent) fail(res, 500, "INTERNAL", "The asset could not be served");
