@@ -1,3 +1,5 @@
 import { defineProject } from "vitest/config";
 
-export default defineProject({ test: { name: "driver-esp", include: ["src/**/*.test.ts"] } });
+export default defineProject({
+  test: { name: "driver-esp", include: ["src/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
+});
