@@ -124,6 +124,19 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
     // Every port was busy at the same time at some point: all ports run concurrently.
     expect(events.filter((e) => e.type === "port-state" && e.state === "busy")).toHaveLength(24);
 
+    // What is in the chips' flash is the images from config, each at its offset.
+    const images = Object.fromEntries(
+      config.boardConfigs.esp32!.regions.map((r) => [r.name, readFileSync(r.path)]),
+    );
+    for (const port of ["sim:esp32-0", "sim:esp32-19"]) {
+      const sim = sims.get(`station_1/${port}`)!;
+      for (const region of config.boardConfigs.esp32!.regions) {
+        expect(Buffer.from(sim.readFlashImage(region.offset, images[region.name]!.length))).toEqual(
+          images[region.name],
+        );
+      }
+    }
+
     // Daily CSV: one row per finished device, matching the results.
     const rows = await readCsvRecords(path.join(out, csvRecordFileName(new Date())));
     expect(rows).toHaveLength(24);
@@ -251,6 +264,8 @@ board_configs:
 testing: { enabled: false }
 `;
     const env = { FACTORY_STATION_TOKEN: ADMIN_TOKEN };
+    // Boards of their own (MACs no other test flashed), so the server has never seen them.
+    const offlineMacs = (_s: unknown, i: number) => ({ mac: `24:0a:c4:99:00:0${i}` });
     // Nothing listens on port 9 of loopback (discard service is not run here): the server is "down".
     const down = await writeLine(out, yaml("http://127.0.0.1:9"));
     const first = await flashLine({
@@ -258,7 +273,7 @@ testing: { enabled: false }
       mode: "batch",
       signal: new AbortController().signal,
       env,
-      ...simulatedDrivers(),
+      ...simulatedDrivers(offlineMacs),
     });
     expect(first.batches[0]!.results.map((r) => r.status)).toEqual(["passed", "passed", "passed"]);
     expect(first.batches[0]!.results.every((r) => r.registration?.queued === true)).toBe(true);
@@ -270,7 +285,7 @@ testing: { enabled: false }
       mode: "batch",
       signal: new AbortController().signal,
       env,
-      ...simulatedDrivers(),
+      ...simulatedDrivers(offlineMacs),
     });
     expect(second.pendingRegistrations).toBe(0);
     const res = await fetch(

@@ -144,9 +144,11 @@ function consoleTests(config: FactoryConfig): ConsoleTest[] {
   }));
 }
 
-/** Reads the board's images once; every device of the batch shares them (and the driver's cache). */
+/**
+ * Reads the board's images once; every device of the batch shares them. Each region gets its own
+ * driver cache (drivers keep one prepared form per region in it, e.g. the ESP deflated image).
+ */
 async function loadPlan(board: BoardConfig): Promise<FlashPlan> {
-  const cache = new Map<string, unknown>();
   const regions = await Promise.all(
     board.regions.map(async (region) => {
       let data: Buffer;
@@ -163,7 +165,7 @@ async function loadPlan(board: BoardConfig): Promise<FlashPlan> {
         offset: region.offset,
         data: new Uint8Array(data),
         scope: "shared" as const,
-        cache,
+        cache: new Map<string, unknown>(),
       };
     }),
   );
