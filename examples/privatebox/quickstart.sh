@@ -5,17 +5,21 @@
 #
 # Environment (all optional except the token):
 #   FACTORY_SERVER            production server (default http://192.168.100.250:8080)
+#   FACTORY_CDN               offline-asset CDN (default: the server's /cdn)
 #   FACTORY_TOKEN             the line's unit token (role "unit"); stored in /etc/factory/unit-token
 #   AGENT_DIR                 where the agent is installed (default /usr/local/sbin)
 #   AGENT_FALLBACK_URL        a last-resort copy of factory-agent.sh (e.g. on an internal mirror)
 #   AGENT_SHA256              pin the agent's sha256 (otherwise checked against the server's SHA256SUMS)
 #   PRIVATEBOX_BOOTSTRAP      the build command (default /opt/privatebox/bootstrap/bootstrap.sh)
 #   PRIVATEBOX_SOURCE_URL     where the bootstrap's source comes from when the CDN lacks it
+#   QUICKSTART_RETRIES        retries per download (default 4, 2 s apart)
 #   QUICKSTART_FETCH_ONLY=1   install the agent and its config, then stop (for tests and dry runs)
 set -u -o pipefail
 
 FACTORY_SERVER=${FACTORY_SERVER:-http://192.168.100.250:8080}
 FACTORY_SERVER=${FACTORY_SERVER%/}
+FACTORY_CDN=${FACTORY_CDN:-$FACTORY_SERVER/cdn}
+FACTORY_CDN=${FACTORY_CDN%/}
 AGENT_DIR=${AGENT_DIR:-/usr/local/sbin}
 CONF=${FACTORY_AGENT_CONFIG:-/etc/factory-agent.conf}
 LOG=${QUICKSTART_LOG:-/tmp/privatebox-bootstrap.log}
@@ -25,7 +29,7 @@ say() { printf 'quickstart: %s\n' "$*" | tee -a "$LOG" >&2; }
 
 # fetch URL FILE: bounded, retried on connection failures and 5xx.
 fetch() {
-  curl -fsS --connect-timeout 5 --max-time 60 --retry 4 --retry-delay 2 --retry-connrefused \
+  curl -fsS --connect-timeout 5 --max-time 60 --retry "${QUICKSTART_RETRIES:-4}" --retry-delay 2 --retry-connrefused \
     -o "$2" -- "$1" 2>>"$LOG"
 }
 
@@ -49,7 +53,7 @@ verify() {
 install_agent() {
   local tmp="$AGENT_DIR/.factory-agent.sh.$$" src
   mkdir -p -- "$AGENT_DIR"
-  for src in "$FACTORY_SERVER/cdn/agent" "$FACTORY_SERVER/agent"; do
+  for src in "$FACTORY_CDN/agent" "$FACTORY_SERVER/agent"; do
     if fetch "$src/factory-agent.sh" "$tmp"; then
       if verify "$tmp" "$src/SHA256SUMS"; then
         chmod 0755 "$tmp" && mv -f -- "$tmp" "$AGENT_DIR/factory-agent.sh"
@@ -75,7 +79,7 @@ install_config() {
   [[ -s $CONF ]] && return 0
   mkdir -p -- "$(dirname -- "$CONF")"
   # The line's config from the CDN if the operator put one there, else the copy below.
-  if fetch "$FACTORY_SERVER/cdn/privatebox/factory-agent.conf" "$CONF.tmp"; then
+  if fetch "$FACTORY_CDN/privatebox/factory-agent.conf" "$CONF.tmp"; then
     mv -f -- "$CONF.tmp" "$CONF"
     say "agent config from the CDN"
     return 0
@@ -115,7 +119,7 @@ install_hooks() {
   # The isolation hook the config names, from the CDN when the operator put it there.
   local hook="$AGENT_DIR/privatebox-isolation"
   [[ -x $hook ]] && return 0
-  if fetch "$FACTORY_SERVER/cdn/privatebox/privatebox-isolation" "$hook.tmp"; then
+  if fetch "$FACTORY_CDN/privatebox/privatebox-isolation" "$hook.tmp"; then
     chmod 0755 "$hook.tmp" && mv -f -- "$hook.tmp" "$hook"
   else
     rm -f -- "$hook.tmp"
@@ -132,7 +136,7 @@ install_token() {
 install_bootstrap() {
   [[ -x $BOOTSTRAP ]] && return 0
   local tmp=/tmp/privatebox-main.tar.gz
-  if fetch "$FACTORY_SERVER/cdn/source/privatebox-main.tar.gz" "$tmp" ||
+  if fetch "$FACTORY_CDN/source/privatebox-main.tar.gz" "$tmp" ||
     { [[ -n ${PRIVATEBOX_SOURCE_URL:-} ]] && fetch "$PRIVATEBOX_SOURCE_URL" "$tmp"; }; then
     mkdir -p /opt/privatebox && tar -xzf "$tmp" -C /opt/privatebox --strip-components=1 && rm -f -- "$tmp"
   fi

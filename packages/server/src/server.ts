@@ -2,7 +2,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createError, ErrorCodes, type Logger, noopLogger, type UnitStore } from "@factory/core";
 import { getRequestListener } from "@hono/node-server";
-import { publishAgentToCdn } from "./agent/publish";
 import { createCdnHandler } from "./cdn";
 import type { MasterKey } from "./crypto/envelope";
 import { createEventBus, type EventBus } from "./events";
@@ -116,12 +115,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   });
   const api = getRequestListener(app.fetch);
   const cdn = o.cdnRoot ? createCdnHandler({ root: o.cdnRoot, logger: log }) : undefined;
-  if (o.cdnRoot)
-    await publishAgentToCdn(o.cdnRoot, log).catch((e: unknown) =>
-      log.warn("unit agent not published to the CDN", { error: String(e) }),
-    );
   const server: Server = createServer((req, res) => {
-    if (cdn && req.url?.startsWith("/cdn/")) void cdn(req, res);
+    if (cdn && req.url?.startsWith("/cdn/") && !req.url.startsWith("/cdn/agent/")) void cdn(req, res);
     else void api(req, res);
   });
   server.keepAliveTimeout = 65_000;

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/harness";
 import { agentScriptPath } from "./agent-files";
 import { runAgent } from "./agent-test-support";
+import { publishAgentToCdn } from "./publish";
 
 const EXAMPLE = fileURLToPath(new URL("../../../../examples/privatebox/", import.meta.url));
 const script = readFileSync(agentScriptPath());
@@ -27,7 +30,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-describe("agent files served by the server", () => {
+describe("agent files served by the server", { timeout: 30_000 }, () => {
   it("serves the script, the word list and their checksums without a token, with ETags", async () => {
     server = await startTestServer();
     const res = await fetch(`${server.url}/agent/factory-agent.sh`);
@@ -47,18 +50,40 @@ describe("agent files served by the server", () => {
     expect((await fetch(`${server.url}/agent/nothing`)).status).toBe(404);
   });
 
-  it("publishes the agent into the CDN, listed in its manifest", async () => {
+  it("serves the agent under /cdn/agent/ and leaves the CDN's own files alone", async () => {
     const cdn = tempDir();
+    writeFileSync(path.join(cdn, "template.vma.zst"), "template bytes");
     server = await startTestServer({ cdnRoot: cdn });
-    const res = await fetch(`${server.url}/cdn/agent/factory-agent.sh`, { headers: { range: "bytes=0-10" } });
-    expect(res.status).toBe(206);
-    expect(await res.text()).toBe(script.subarray(0, 11).toString());
-    const manifest = await (await fetch(`${server.url}/cdn/manifest.json`)).json();
-    expect(JSON.stringify(manifest)).toContain(sha256(script));
+    const agent = await fetch(`${server.url}/cdn/agent/factory-agent.sh`);
+    expect(Buffer.from(await agent.arrayBuffer()).equals(script)).toBe(true);
+    const sums = await (await fetch(`${server.url}/cdn/agent/SHA256SUMS`)).text();
+    expect(sums).toContain(`${sha256(script)}  factory-agent.sh`);
+    const asset = await fetch(`${server.url}/cdn/template.vma.zst`, { headers: { range: "bytes=0-7" } });
+    expect(asset.status).toBe(206);
+    expect(await asset.text()).toBe("template");
+    const manifest = (await (await fetch(`${server.url}/cdn/manifest.json`)).json()) as {
+      files: { path: string }[];
+    };
+    expect(manifest.files.map((f) => f.path)).toEqual(["template.vma.zst"]);
+  });
+
+  it("copies the agent into a CDN directory once, for a CDN served by another host", async () => {
+    const cdn = tempDir();
+    const written = await publishAgentToCdn(cdn);
+    expect(written.map((f) => path.basename(f)).sort()).toEqual([
+      "SHA256SUMS",
+      "factory-agent.sh",
+      "words.txt",
+    ]);
+    expect(readFileSync(path.join(cdn, "agent", "factory-agent.sh")).equals(script)).toBe(true);
+    expect(statSync(path.join(cdn, "agent", "factory-agent.sh")).mode & 0o777).toBe(0o755);
+    expect(await publishAgentToCdn(cdn)).toEqual([]);
+    writeFileSync(path.join(cdn, "agent", "words.txt"), "stale\n");
+    expect((await publishAgentToCdn(cdn)).map((f) => path.basename(f))).toEqual(["words.txt"]);
   });
 });
 
-describe("examples/privatebox", () => {
+describe("examples/privatebox", { timeout: 30_000 }, () => {
   const conf = readFileSync(path.join(EXAMPLE, "factory-agent.conf"), "utf8");
 
   it("declares the seed's self-tests in a config the agent accepts", async () => {
@@ -117,43 +142,63 @@ describe("examples/privatebox", () => {
     });
   }
 
-  it("fetches the agent from the CDN, checks it, and falls back to the server's /agent/ route", async () => {
+  it("fetches the agent and the line's config from the CDN", async () => {
     const cdn = tempDir();
     mkdirSync(path.join(cdn, "privatebox"));
-    writeFileSync(path.join(cdn, "privatebox", "factory-agent.conf"), conf.replace("FACTORY_HEARTBEAT_SECONDS=60", "FACTORY_HEARTBEAT_SECONDS=30"));
-    server = await startTestServer({ cdnRoot: cdn });
-    const fromCdn = await quickstart();
-    expect(fromCdn.code, fromCdn.stderr).toBe(0);
-    expect(fromCdn.stderr).toContain(`agent from ${server.url}/cdn/agent/factory-agent.sh`);
-    expect(fromCdn.stderr).toContain("agent config from the CDN");
-    expect(readFileSync(path.join(fromCdn.dir, "factory-agent.sh")).equals(script)).toBe(true);
-    expect(readFileSync(path.join(fromCdn.dir, "factory-agent.conf"), "utf8")).toContain(
-      "FACTORY_HEARTBEAT_SECONDS=30",
+    writeFileSync(
+      path.join(cdn, "privatebox", "factory-agent.conf"),
+      conf.replace("FACTORY_HEARTBEAT_SECONDS=60", "FACTORY_HEARTBEAT_SECONDS=30"),
     );
-
-    // A CDN copy that does not match the published checksum is not used.
-    writeFileSync(path.join(cdn, "agent", "factory-agent.sh"), "#!/bin/bash\necho tampered\n");
-    const tampered = await quickstart();
-    expect(tampered.code, tampered.stderr).toBe(0);
-    expect(tampered.stderr).toContain("does not match its checksum");
-    expect(tampered.stderr).toContain(`agent from ${server.url}/agent/factory-agent.sh`);
-    expect(readFileSync(path.join(tampered.dir, "factory-agent.sh")).equals(script)).toBe(true);
-  });
-
-  it("uses the /agent/ route and the built-in config when the server has no CDN", async () => {
-    server = await startTestServer();
+    server = await startTestServer({ cdnRoot: cdn });
     const r = await quickstart();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("agent not available from");
+    expect(r.stderr).toContain(`agent from ${server.url}/cdn/agent/factory-agent.sh`);
+    expect(r.stderr).toContain("agent config from the CDN");
+    expect(readFileSync(path.join(r.dir, "factory-agent.sh")).equals(script)).toBe(true);
+    expect(readFileSync(path.join(r.dir, "factory-agent.conf"), "utf8")).toContain(
+      "FACTORY_HEARTBEAT_SECONDS=30",
+    );
+  }, 60_000);
+
+  it("falls back to the server's /agent/ route when a CDN copy does not match its checksum", async () => {
+    server = await startTestServer();
+    // A separate CDN host with a stale copy of the script beside the current checksums.
+    const sums = await (await fetch(`${server.url}/agent/SHA256SUMS`)).text();
+    const stale = http.createServer((req, res) => {
+      if (req.url === "/agent/SHA256SUMS") return res.end(sums);
+      if (req.url === "/agent/factory-agent.sh") return res.end("#!/usr/bin/env bash\necho stale\n");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => stale.listen(0, "127.0.0.1", resolve));
+    try {
+      const r = await quickstart({
+        FACTORY_CDN: `http://127.0.0.1:${(stale.address() as AddressInfo).port}`,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("does not match its checksum");
+      expect(r.stderr).toContain(`agent from ${server.url}/agent/factory-agent.sh`);
+      expect(readFileSync(path.join(r.dir, "factory-agent.sh")).equals(script)).toBe(true);
+    } finally {
+      stale.closeAllConnections();
+      await new Promise((resolve) => stale.close(resolve));
+    }
+  }, 60_000);
+
+  it("uses the /agent/ route and the built-in config when the CDN is unreachable", async () => {
+    server = await startTestServer();
+    const r = await quickstart({ FACTORY_CDN: "http://127.0.0.1:1/cdn", QUICKSTART_RETRIES: "1" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("agent not available from http://127.0.0.1:1/cdn/agent");
     expect(r.stderr).toContain(`agent from ${server.url}/agent/factory-agent.sh`);
     expect(r.stderr).toContain("agent config from the built-in copy");
     expect(readFileSync(path.join(r.dir, "factory-agent.conf"), "utf8")).toBe(conf);
-  });
+  }, 60_000);
 
   it("refuses an agent whose checksum does not match the pinned one", async () => {
     server = await startTestServer();
     const r = await quickstart({ AGENT_SHA256: "0".repeat(64) });
+    expect(r.stderr).toContain("does not match its checksum");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no verified copy of the unit agent could be fetched");
-  });
+  }, 60_000);
 });

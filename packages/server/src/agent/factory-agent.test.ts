@@ -114,6 +114,8 @@ describe("factory-agent.sh against a running server", () => {
         ],
         env({
           FACTORY_TESTS: tests,
+          // The agent's own stages (self_test, isolation, reporting) need not be listed.
+          FACTORY_STAGES: "deploying_services",
           FACTORY_ISOLATE_CMD: `echo isolate >> ${hooks}`,
           FACTORY_ISOLATION_CHECK_CMD: `echo check >> ${hooks}`,
           FACTORY_RESTORE_WAN_CMD: `echo restore >> ${hooks}`,

@@ -4,18 +4,23 @@ import { agentConfigTemplate, agentFiles } from "./agent-files";
 
 /**
  * `GET /agent/factory-agent.sh`, `/agent/words.txt`, `/agent/SHA256SUMS` and
- * `/agent/factory-agent.conf`: what a fresh unit fetches before it has anything else. No token is
- * needed and none is served; strong ETags answer `If-None-Match` with 304.
+ * `/agent/factory-agent.conf`: what a fresh unit fetches before it has anything else, also under
+ * `/cdn/agent/` where units look for offline assets. No token is needed and none is served;
+ * strong ETags answer `If-None-Match` with 304.
  */
 export function agentRoutes(app: Hono<AuthEnv>): void {
-  app.get("/agent/factory-agent.conf", (c) => {
+  for (const prefix of ["/agent", "/cdn/agent"]) serve(app, prefix);
+}
+
+function serve(app: Hono<AuthEnv>, prefix: string): void {
+  app.get(`${prefix}/factory-agent.conf`, (c) => {
     const origin = new URL(c.req.url).origin;
     return c.body(agentConfigTemplate(origin), 200, {
       "content-type": "text/plain; charset=utf-8",
       "cache-control": "no-cache",
     });
   });
-  app.get("/agent/:name", (c) => {
+  app.get(`${prefix}/:name`, (c) => {
     const f = agentFiles().find((x) => x.name === c.req.param("name"));
     if (!f)
       return c.json({ error: { code: "NOT_FOUND", message: `No agent file ${c.req.param("name")}` } }, 404);

@@ -54,7 +54,7 @@ function agent(extra: Partial<UnitAgentOptions> = {}) {
 const reportLines = () =>
   server.logLines.map((l) => JSON.parse(l)).filter((l: { msg: string }) => l.msg === "unit report");
 
-describe("createUnitAgent against a running server", () => {
+describe("createUnitAgent against a running server", { timeout: 30_000 }, () => {
   it("sends heartbeats with the stage, at once on a stage change, until stopped", async () => {
     const beats: ServerEvent[] = [];
     const off = server.events.subscribe((e) => {
