@@ -103,6 +103,7 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
   const now = o.now ?? (() => new Date());
   let stage: string | undefined;
   let wake: (() => void) | undefined;
+  let stageChanged = false;
   const credentialsFile = path.join(o.stateDir, "credentials");
   const startedFile = path.join(o.stateDir, "started");
 
@@ -157,7 +158,9 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
           `stage '${next}' is not one of ${o.stages.join(", ")}`,
         );
       stage = next;
-      wake?.();
+      // A change during a heartbeat in flight is sent right after it, not an interval later.
+      if (wake) wake();
+      else stageChanged = true;
     },
     heartbeat,
     startHeartbeats(opts = {}) {
@@ -169,8 +172,10 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
       const { signal } = controller;
       const loop = (async () => {
         while (!signal.aborted) {
+          stageChanged = false;
           await heartbeat({ signal }).catch(() => undefined);
           if (signal.aborted) break;
+          if (stageChanged) continue;
           await new Promise<void>((resolve) => {
             const done = () => {
               clearTimeout(timer);
