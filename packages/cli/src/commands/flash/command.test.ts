@@ -114,4 +114,20 @@ describe("factory flash (command)", () => {
     expect(t.stdout()).toContain("3 devices: 3 passed, 0 failed, 0 aborted (stopped before the end)");
     expect(code).toBe(0);
   });
+
+  it("refuses to start when the registration token's variable is not set, before any port is touched", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "factory-flash-cmd-"));
+    await writeLine(
+      dir,
+      (img) =>
+        `provisioning_service_url: "http://127.0.0.1:9"\nregistration: { token_env: LINE_TOKEN }\n${line(img)}`,
+    );
+    const t = createTestIO(dir);
+    expect(await runCli(["flash"], t.io)).toBe(1);
+    expect(t.stderr()).toContain(
+      "error CONFIG_INVALID: registration.token_env names LINE_TOKEN, but it is not set",
+    );
+    expect(t.stdout()).not.toContain("identified");
+    expect(readdirSync(dir).filter((f) => f.startsWith("factory_records_") || f === "qr")).toEqual([]);
+  });
 });

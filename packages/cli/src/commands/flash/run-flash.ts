@@ -4,6 +4,7 @@ import {
   type BatchReport,
   type BatchResult,
   createCsvRecordSink,
+  createError,
   createHttpRegistrar,
   type FactoryConfig,
   type HttpRegistrar,
@@ -60,6 +61,15 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
   const log = options.logger ?? noopLogger;
   const testMode = options.testMode ?? false;
   const env = options.env ?? {};
+  const tokenEnv = config.registration.tokenEnv;
+  if (!testMode && !options.registrar && config.registration.url && tokenEnv && !env[tokenEnv]) {
+    throw createError(
+      "cli",
+      "CONFIG_INVALID",
+      `registration.token_env names ${tokenEnv}, but it is not set; set it to a station token of the server before flashing`,
+      { details: { tokenEnv }, retryable: false },
+    );
+  }
   let httpRegistrar: HttpRegistrar | undefined;
   let registrar = options.registrar;
   if (!registrar && !testMode && config.registration.url) {
