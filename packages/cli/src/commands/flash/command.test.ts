@@ -76,6 +76,8 @@ describe("factory flash (command)", () => {
     const t = createTestIO(dir);
     expect(await runCli(["flash", "--batch-size", "2", "--station", "station_1"], t.io)).toBe(0);
     expect(t.stdout()).toContain("2 devices: 2 passed");
+    expect(t.stdout()).toContain("not flashed (batch size reached): station_1 sim:esp32-2\n");
+    expect(t.stdout()).not.toContain("no device answered");
   });
 
   it("exits 1 when a device fails, naming its port and error", async () => {

@@ -128,6 +128,16 @@ export const flashCommand: CliCommand = {
       view.stop();
     }
     io.stdout.write(`\n${formatSummary(result.batches, testMode)}`);
+    // Ports the table does not list: nothing answered there, or the batch size was reached.
+    const idle = (state: string) =>
+      view.board
+        .all()
+        .filter((v) => v.state === state)
+        .map((v) => `${v.station} ${v.port}`);
+    if (idle("empty").length > 0) io.stdout.write(`no device answered on: ${idle("empty").join(", ")}\n`);
+    if (idle("present").length > 0) {
+      io.stdout.write(`not flashed (batch size reached): ${idle("present").join(", ")}\n`);
+    }
     if (result.reportFile) io.stdout.write(`batch report: ${result.reportFile}\n`);
     if (result.pendingRegistrations > 0) {
       io.stdout.write(
