@@ -15,6 +15,7 @@
 set -u -o pipefail
 shopt -u patsub_replacement 2>/dev/null || true
 export LC_ALL=C
+umask 077
 
 AGENT_VERSION="1.0.0"
 
@@ -117,10 +118,11 @@ load_config() {
   BUILD_TIMEOUT=${FACTORY_BUILD_TIMEOUT:-14400}
   LOG_TAIL_BYTES=${FACTORY_LOG_TAIL_BYTES:-65536}
   PASSWORD_MIN_BITS=${FACTORY_PASSWORD_MIN_BITS:-64}
+  MAX_BODY_BYTES=${FACTORY_MAX_BODY_BYTES:-8000000}
   DNS_TOOL=${FACTORY_DNS_TOOL:-auto}
   local name
   for name in HEARTBEAT_SECONDS CONNECT_TIMEOUT REQUEST_TIMEOUT HEARTBEAT_TIMEOUT RETRY_BASE_MS \
-    RETRY_MAX_MS REPORT_DEADLINE TEST_TIMEOUT HOOK_TIMEOUT BUILD_TIMEOUT LOG_TAIL_BYTES PASSWORD_MIN_BITS; do
+    RETRY_MAX_MS REPORT_DEADLINE TEST_TIMEOUT HOOK_TIMEOUT BUILD_TIMEOUT LOG_TAIL_BYTES PASSWORD_MIN_BITS MAX_BODY_BYTES; do
     [[ ${!name} =~ ^[0-9]{1,9}$ && ${!name} -gt 0 ]] || die 2 "FACTORY_${name} must be a positive integer, got '${!name}'"
   done
   [[ $DNS_TOOL == auto || $DNS_TOOL == dig || $DNS_TOOL == bash ]] || die 2 "FACTORY_DNS_TOOL must be auto, dig or bash"
@@ -876,6 +878,18 @@ report_success() {
 }
 
 # report_failure FAILED_CSV ERROR_LOG_FILE
+# cut_tail FILE BYTES: the file, or its last BYTES bytes after a note saying so.
+cut_tail() {
+  local size
+  size=$(wc -c <"$1")
+  if ((size <= $2)); then
+    cat -- "$1"
+  else
+    printf '(first %s bytes cut to fit the report)\n' $((size - $2))
+    tail -c "$2" -- "$1"
+  fi
+}
+
 report_failure() {
   local failed_csv=$1 error_file=$2 tmp="$STATE_DIR/.body.$$" common results diag="$STATE_DIR/.diag-all.$$"
   build_common_json
@@ -895,24 +909,36 @@ report_failure() {
     while IFS='=' read -r key value; do [[ $key == FACTORY_SERIAL ]] && serial=$value; done <"$STATE_DIR/credentials"
   fi
   collect_diagnostics "$diag"
-  local errlog=""
+  local errlog="" REPLY
   {
     [[ -s $STATE_DIR/test-output ]] && cat -- "$STATE_DIR/test-output"
     [[ -n $error_file && -r $error_file ]] && tail -c "$LOG_TAIL_BYTES" -- "$error_file"
   } >"$diag.err"
-  json_file_escape "$diag.err"
-  errlog=$REPLY
-  json_file_escape "$diag"
-  local diag_json=$REPLY
-  {
-    printf '{%s,"status":"failed"' "$common"
-    [[ -n $serial ]] && printf ',"serial":"%s"' "$serial"
-    printf ',"test_results":%s,"failed_tests":[%s],"error_log":"' "$results" "$list"
-    printf '%s' "$errlog"
-    printf '","diagnostic_data":"'
-    printf '%s' "$diag_json"
-    printf '"}'
-  } >"$tmp" || die 1 "cannot write the report"
+  # The server takes bodies up to 8 MiB and at most 1 000 000 / 4 000 000 characters of error log
+  # and diagnostics; escaping can grow text up to six times, so cut from the front until it fits.
+  local err_cap=524288 diag_cap=1500000 size
+  while :; do
+    cut_tail "$diag.err" "$err_cap" >"$diag.cut"
+    json_file_escape "$diag.cut"
+    errlog=$REPLY
+    cut_tail "$diag" "$diag_cap" >"$diag.cut"
+    json_file_escape "$diag.cut"
+    {
+      printf '{%s,"status":"failed"' "$common"
+      [[ -n $serial ]] && printf ',"serial":"%s"' "$serial"
+      printf ',"test_results":%s,"failed_tests":[%s],"error_log":"' "$results" "$list"
+      printf '%s' "$errlog"
+      printf '","diagnostic_data":"'
+      printf '%s' "$REPLY"
+      printf '"}'
+    } >"$tmp" || die 1 "cannot write the report"
+    size=$(wc -c <"$tmp")
+    ((size <= MAX_BODY_BYTES || diag_cap <= 4096)) && break
+    err_cap=$((err_cap / 2))
+    diag_cap=$((diag_cap / 2))
+    log warn "failure report of $size bytes is too large; keeping the last $diag_cap bytes of diagnostics"
+  done
+  rm -f -- "$diag.cut"
   rm -f -- "$diag" "$diag.err"
   write_report "$tmp" failed
   deliver

@@ -19,6 +19,8 @@ export interface UnitReporterOptions {
   stateDir: string;
   /** Bound of each HTTP request, ms (default 30 000). */
   requestTimeoutMs?: number;
+  /** Largest report body sent (default 8 000 000; the server takes 8 MiB); diagnostics are cut to fit. */
+  maxBodyBytes?: number;
   /** Backoff between report attempts, and how long to keep trying (default 24 h). */
   retry?: BackoffOptions & { deadlineMs?: number };
   fetch?: typeof fetch;
@@ -102,6 +104,7 @@ export function createUnitReporter(o: UnitReporterOptions): UnitReporter {
   const log = o.logger ?? noopLogger;
   const doFetch = o.fetch ?? fetch;
   const timeoutMs = o.requestTimeoutMs ?? 30_000;
+  const maxBody = o.maxBodyBytes ?? 8_000_000;
   const deadlineMs = o.retry?.deadlineMs ?? 24 * 3600_000;
   const now = o.now ?? (() => new Date());
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
@@ -256,14 +259,26 @@ export function createUnitReporter(o: UnitReporterOptions): UnitReporter {
       checkNames([...r.failedTests, ...Object.keys(r.testResults ?? {})]);
       if (r.serial !== undefined && !SERIAL.test(r.serial))
         throw createError(PKG, ErrorCodes.INVALID_ARGUMENT, "serial must be 1-128 printable characters");
-      const body = JSON.stringify({
-        ...common(r),
-        status: "failed",
-        ...(r.serial !== undefined && { serial: r.serial }),
-        failed_tests: r.failedTests,
-        error_log: (r.errorLog ?? "").slice(-1_000_000),
-        diagnostic_data: (r.diagnosticData ?? "").slice(-4_000_000),
-      });
+      // The server takes bodies up to 8 MiB and at most 1 000 000 / 4 000 000 characters of error
+      // log and diagnostics: cut from the front, with a note, until the body fits.
+      let errCap = 1_000_000;
+      let diagCap = 4_000_000;
+      let body: string;
+      for (;;) {
+        body = JSON.stringify({
+          ...common(r),
+          status: "failed",
+          ...(r.serial !== undefined && { serial: r.serial }),
+          failed_tests: r.failedTests,
+          error_log: cutFront(r.errorLog ?? "", errCap),
+          diagnostic_data: cutFront(r.diagnosticData ?? "", diagCap),
+        });
+        const size = Buffer.byteLength(body);
+        if (size <= maxBody || diagCap <= 4_096) break;
+        errCap = Math.floor(errCap / 2);
+        diagCap = Math.floor(diagCap / 2);
+        log.warn("failure report too large; cutting diagnostics", { bytes: size, keep: diagCap });
+      }
       return deliver(store.store("failed", body), opts.signal);
     },
     async deliverPending(opts = {}) {
@@ -275,6 +290,12 @@ export function createUnitReporter(o: UnitReporterOptions): UnitReporter {
       return deliver(pending, opts.signal);
     },
   };
+}
+
+/** The text, or its last `max` characters after a note saying how much was cut. */
+function cutFront(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `(first ${text.length - max} characters cut to fit the report)\n${text.slice(-max)}`;
 }
 
 /** Network errors, auth problems (a token the server may yet learn), 408/425/429 and 5xx are retried. */

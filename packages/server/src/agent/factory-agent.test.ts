@@ -212,6 +212,23 @@ describe("factory-agent.sh against a running server", () => {
     expect(stored?.serial).toMatch(/^[0-9a-f-]{36}$/);
   }, 60_000);
 
+  it("cuts diagnostics from the front until the failure report fits the server's limit", async () => {
+    const bigLog = path.join(stateDir, "bootstrap.log");
+    const line = `${"\x01".repeat(20)} step done "ok" \\ é\n`;
+    writeFileSync(bigLog, `${"early line\n".repeat(10)}${line.repeat(6_000)}the last line\n`);
+    const result = await runAgent(
+      ["report-failure", "--failed-tests", "homer"],
+      env({ FACTORY_LOGS: bigLog, FACTORY_LOG_TAIL_BYTES: "1000000", FACTORY_MAX_BODY_BYTES: "300000" }),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/failure report of \d+ bytes is too large/);
+    expect(readFileSync(path.join(stateDir, "report.delivered", "http-status"), "utf8")).toBe("201\n");
+    const stored = await server.store.getUnit(MAC);
+    expect(stored?.diagnosticData).toMatch(/^\(first \d+ bytes cut to fit the report\)\n/);
+    expect(stored?.diagnosticData).toContain(`${line}the last line\n`);
+    expect(stored?.diagnosticData).not.toContain("early line");
+  }, 60_000);
+
   it("reports failure when the isolation check fails, after restoring the WAN", async () => {
     const hooks = path.join(stateDir, "hooks.log");
     const result = await runAgent(

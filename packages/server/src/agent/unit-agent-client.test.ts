@@ -195,6 +195,21 @@ describe("createUnitAgent against a running server", { timeout: 30_000 }, () => 
     expect(unit?.diagnosticData).toContain("===== /nonexistent/guest-setup.log =====\n(missing)");
   });
 
+  it("cuts diagnostics from the front until the failure report fits", async () => {
+    const line = `${"\x01".repeat(20)} step done "ok" \\ é\n`;
+    const diagnosticData = `${"early line\n".repeat(10)}${line.repeat(6_000)}the last line\n`;
+    const receipt = await agent({ maxBodyBytes: 300_000 }).reportFailure({
+      failedTests: ["homer"],
+      diagnosticData,
+    });
+    expect(receipt).toMatchObject({ status: "failed", created: true });
+    const stored = await server.store.getUnit(MAC);
+    expect(stored?.diagnosticData).toMatch(/^\(first \d+ characters cut to fit the report\)\n/);
+    expect(stored?.diagnosticData).toContain(`${line}the last line\n`);
+    expect(stored?.diagnosticData).not.toContain("early line");
+    expect(logText.some((l) => l.includes("failure report too large"))).toBe(true);
+  });
+
   it("keeps retrying while the server is down and lands the report after it comes back", async () => {
     const dbFile = path.join(stateDir, "server.db");
     const masterKey = generateMasterKey();
