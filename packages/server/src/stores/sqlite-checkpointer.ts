@@ -10,7 +10,7 @@ export interface CheckpointerOptions {
   idleMs?: number;
   /**
    * Log length (frames of one page) past which the checkpointer also waits for the writer and
-   * restarts the log, so that the log stays bounded under a load that never pauses (default 16384: 64 MiB of 4 KiB pages).
+   * restarts the log, so that the log stays bounded under a load that never pauses (default 16384: 16 MiB of 1 KiB pages).
    */
   restartFrames?: number;
   logger: Logger;

@@ -72,6 +72,9 @@ export interface SqliteUnitStore extends UnitStore {
   storedSecretBytes(mac: string): Buffer[];
 }
 
+/** Page size of new database files. */
+const PAGE_SIZE = 1024;
+
 /** The write-ahead log is cut back to this size after it was emptied (64 MiB). */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
@@ -143,6 +146,10 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
   let sqlite: Database.Database;
   try {
     sqlite = new Database(file);
+    // New files get 1 KiB pages: a heartbeat rewrites a few scattered pages (its row and two time
+    // indexes), so smaller pages make the write-ahead log about four times smaller. A file that
+    // exists keeps its page size (this pragma does nothing once the database has tables).
+    sqlite.pragma(`page_size = ${PAGE_SIZE}`);
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
     sqlite.pragma("foreign_keys = ON");
