@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createError, ErrorCodes, type Logger, noopLogger, type UnitStore } from "@factory/core";
 import { getRequestListener } from "@hono/node-server";
+import { boardLineRoutes } from "./board-line/routes";
 import { createCdnHandler } from "./cdn";
 import type { MasterKey } from "./crypto/envelope";
 import { createEventBus, type EventBus } from "./events";
@@ -111,7 +112,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(o.rateLimitPerSecond !== undefined && { rateLimitPerSecond: o.rateLimitPerSecond }),
     ...(o.authFailuresPerMinute !== undefined && { authFailuresPerMinute: o.authFailuresPerMinute }),
     ...(o.version !== undefined && { version: o.version }),
-    plugins: [(a, deps) => mountStations(a, deps, stations)],
+    plugins: [(a, deps) => mountStations(a, deps, stations), boardLineRoutes],
   });
   const api = getRequestListener(app.fetch);
   const cdn = o.cdnRoot ? createCdnHandler({ root: o.cdnRoot, logger: log }) : undefined;
