@@ -135,6 +135,20 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
     return false;
   };
 
+  // The agent's own stages (self_test, isolation, reporting) are not held to `stages`.
+  const enterStage = (next: string) => {
+    if (typeof next !== "string" || !STAGE.test(next))
+      throw createError(
+        PKG,
+        ErrorCodes.INVALID_ARGUMENT,
+        `stage '${String(next)}' must be 1-128 of A-Z a-z 0-9 _ . : -`,
+      );
+    stage = next;
+    // A change during a heartbeat in flight is sent right after it, not an interval later.
+    if (wake) wake();
+    else stageChanged = true;
+  };
+
   const markStarted = () => {
     if (!existsSync(startedFile)) writeFileSync(startedFile, `${Math.floor(now().getTime() / 1000)}\n`);
   };
@@ -145,22 +159,13 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
       return stage;
     },
     setStage(next) {
-      if (typeof next !== "string" || !STAGE.test(next))
-        throw createError(
-          PKG,
-          ErrorCodes.INVALID_ARGUMENT,
-          `stage '${String(next)}' must be 1-128 of A-Z a-z 0-9 _ . : -`,
-        );
       if (o.stages && !o.stages.includes(next))
         throw createError(
           PKG,
           ErrorCodes.INVALID_ARGUMENT,
           `stage '${next}' is not one of ${o.stages.join(", ")}`,
         );
-      stage = next;
-      // A change during a heartbeat in flight is sent right after it, not an interval later.
-      if (wake) wake();
-      else stageChanged = true;
+      enterStage(next);
     },
     heartbeat,
     startHeartbeats(opts = {}) {
@@ -256,7 +261,7 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
           if (!ok) results.build = "fail";
         }
         if (ok) {
-          agent.setStage("self_test");
+          enterStage("self_test");
           for (const r of await runSelfTests(plan.tests ?? [], {
             ...(signal && { signal }),
             ...(plan.testTimeoutMs !== undefined && { timeoutMs: plan.testTimeoutMs }),
@@ -269,14 +274,14 @@ export function createUnitAgent(o: UnitAgentOptions): UnitAgent {
           }
         }
         if (ok && (plan.isolate || plan.isolationCheck)) {
-          agent.setStage("isolation");
+          enterStage("isolation");
           let iso = true;
           if (plan.isolate) iso = await step("isolate", plan.isolate, 300_000);
           if (iso && plan.isolationCheck) iso = await step("isolation_check", plan.isolationCheck, 300_000);
           results.isolation = iso ? "pass" : "fail";
           ok = iso;
         }
-        agent.setStage("reporting");
+        enterStage("reporting");
       } finally {
         await beats.stop();
       }
