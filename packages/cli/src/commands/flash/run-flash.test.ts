@@ -166,6 +166,18 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
     expect(registered).toEqual(passing.map((r) => r.deviceId).sort());
     expect(result.pendingRegistrations).toBe(0);
 
+    // The dashboard's live view holds every port's final state.
+    const live = await fetch(`${server.url}/api/board-line`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { stations } = (await live.json()) as {
+      stations: { station_id: string; ports: { port: string; state: string }[] }[];
+    };
+    const liveState = Object.fromEntries(
+      stations.flatMap((s) => s.ports.map((p) => [`${s.station_id}/${p.port}`, p.state])),
+    );
+    expect(liveState).toEqual(Object.fromEntries(Object.entries(status).map(([k, r]) => [k, r.status])));
+
     // One QR PNG per passing device, and no secret in the CSV or the log.
     const qr = readdirSync(path.join(out, "qr")).sort();
     expect(qr).toEqual(passing.map((r) => `${r.deviceId}.png`).sort());

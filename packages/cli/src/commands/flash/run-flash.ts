@@ -14,6 +14,8 @@ import {
   type Registrar,
   writeBatchReport,
 } from "@factory/core";
+import { startLiveReporter } from "./live-reporter";
+import { PortBoard } from "./port-board";
 import { createQrPngLabel } from "./qr-png";
 import { type DriverSource, type LineStation, setUpStations } from "./station-setup";
 
@@ -85,6 +87,7 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
   }
   const recorder = testMode ? undefined : createCsvRecordSink({ dir: config.outputDir, logger: log });
   let stations: LineStation[] = [];
+  let reporter: { stop(): Promise<void> } | undefined;
   try {
     stations = await setUpStations({
       config,
@@ -105,8 +108,19 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
       const flushed = await httpRegistrar.flush({ signal }).catch(() => undefined);
       if (flushed) log.info("Delivered queued registrations", flushed);
     }
+    // The server's dashboard shows every port live when the line reports to a server.
+    const token = tokenEnv ? env[tokenEnv] : undefined;
+    const board = new PortBoard();
+    for (const { station } of stations) for (const port of station.ports) board.add(station.id, port);
+    reporter =
+      config.registration.url && token
+        ? startLiveReporter({ url: config.registration.url, token, board, logger: log })
+        : undefined;
     for (const { station } of stations) {
-      station.onEvent((event) => options.onEvent?.(station.id, event));
+      station.onEvent((event) => {
+        board.apply(station.id, event);
+        options.onEvent?.(station.id, event);
+      });
     }
     const batches = await Promise.all(
       stations.map(({ station }) =>
@@ -133,6 +147,7 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
     }
     return result;
   } finally {
+    await reporter?.stop();
     await recorder?.close();
     await Promise.allSettled(stations.map((s) => s.driver.dispose?.()));
   }
