@@ -366,13 +366,16 @@ send_heartbeat() {
 }
 
 heartbeat_loop() {
-  local child=""
+  local child="" again=0
   trap '[[ -n $child ]] && kill "$child" 2>/dev/null; exit 0' TERM INT
-  trap ':' USR1
+  # A stage change (USR1) during a heartbeat in flight is sent right after it.
+  trap 'again=1' USR1
   while :; do
+    again=0
     send_heartbeat &
     child=$!
-    wait "$child"
+    while kill -0 "$child" 2>/dev/null; do wait "$child"; done
+    ((again)) && continue
     sleep "$HEARTBEAT_SECONDS" &
     child=$!
     wait "$child"

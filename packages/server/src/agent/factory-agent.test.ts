@@ -90,6 +90,19 @@ describe("factory-agent.sh against a running server", () => {
     off();
   }, 30_000);
 
+  it("sends a stage change at once, not an interval later", async () => {
+    const slow = env({ FACTORY_HEARTBEAT_SECONDS: "600" });
+    expect((await runAgent(["heartbeat-start"], slow)).code).toBe(0);
+    await expect
+      .poll(async () => (await server.store.getUnit(MAC))?.status, { timeout: 10_000 })
+      .toBe("building");
+    expect((await runAgent(["stage", "deploying_opnsense"], slow)).code).toBe(0);
+    await expect
+      .poll(async () => (await server.store.getUnit(MAC))?.stage, { timeout: 10_000 })
+      .toBe("deploying_opnsense");
+    expect((await runAgent(["heartbeat-stop"], slow)).code).toBe(0);
+  }, 30_000);
+
   it("builds, self-tests, isolates and reports ready once with the credentials it made", async () => {
     const dns = await startDnsServer({ "adguard.test": "10.10.20.10" });
     const hooks = path.join(stateDir, "hooks.log");
