@@ -59,4 +59,13 @@ describe("board line live ports (PUT /api/board-line/stations/:station, GET, SSE
     expect(bad.status).toBe(400);
     expect((await server.call("GET", "/api/board-line", { token: "admin" })).json).toEqual(before);
   });
+
+  it("serves the live page without a token (data needs one)", async () => {
+    const page = await fetch(`${server.url}/board-line`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("/api/board-line/events");
+    expect(html).toContain('localStorage.getItem("factoryToken")');
+    expect((await fetch(`${server.url}/api/board-line`)).status).toBe(401);
+  });
 });

@@ -4,6 +4,7 @@ import { type AuthEnv, requireRole } from "../http/auth";
 import { readJson } from "../http/body";
 import type { AppDeps } from "../http/deps";
 import { streamValues } from "../stations/sse";
+import { BOARD_LINE_HTML } from "./page";
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -61,6 +62,7 @@ export function boardLineRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
     return c.json({ station_id: id, ports: body.ports.length });
   });
 
+  app.get("/board-line", (c) => c.html(BOARD_LINE_HTML));
   const viewer = auth("operator", "station", "admin");
   app.get("/api/board-line", viewer, (c) => c.json({ stations: snapshot() }));
   app.get("/api/board-line/events", viewer, (c) =>
