@@ -331,3 +331,24 @@ describe("esp driver bad input", () => {
     await session.close();
   });
 });
+
+describe("esp batch cache", () => {
+  it("one cache map shared by every region (as the README shows) still writes each region's own bytes", async () => {
+    const cache = new Map<string, unknown>();
+    const shared: FlashPlan = { regions: plan().regions.map((r) => ({ ...r, cache })) };
+    for (let board = 0; board < 2; board++) {
+      const { sim, driver, port } = await bench();
+      const session = await driver.open(port);
+      try {
+        await session.flash(shared);
+        expect((await session.verify(shared)).ok).toBe(true);
+      } finally {
+        await session.close();
+      }
+      for (const region of shared.regions) {
+        const held = sim.readFlashImage(region.offset, region.data.length);
+        expect(Buffer.from(held).equals(Buffer.from(region.data))).toBe(true);
+      }
+    }
+  }, 60_000);
+});

@@ -31,11 +31,14 @@ const fallback = new WeakMap<Uint8Array, Promise<Omit<PreparedRegion, "region">>
 /**
  * Pads, deflates (zlib level 9, on libuv's thread pool so it overlaps with the serial work) and
  * hashes a region, once per batch: the result is kept in `region.cache` (shared by every device
- * of the batch) or, without one, in a process-wide weak cache keyed by the image buffer.
+ * of the batch) or, without one, in a process-wide weak cache, in both cases keyed by the image buffer.
  */
 export function prepareRegion(region: FlashRegion): Promise<PreparedRegion> {
-  const cached = region.cache?.get(CACHE_KEY) as Promise<Omit<PreparedRegion, "region">> | undefined;
-  let work = cached ?? fallback.get(region.data);
+  // Entries are keyed by the image buffer itself, also inside `region.cache`: a cache map that an
+  // integrator shares between regions (or between plans) can never hand one region another
+  // region's compressed image.
+  const shared = regionCache(region.cache);
+  let work = shared.get(region.data);
   if (!work) {
     work = (async () => {
       const padded = padTo4(region.data);
@@ -48,10 +51,22 @@ export function prepareRegion(region: FlashRegion): Promise<PreparedRegion> {
       }
       return { padded, deflated, md5, packets };
     })();
-    if (region.cache) region.cache.set(CACHE_KEY, work);
-    else fallback.set(region.data, work);
+    shared.set(region.data, work);
   }
   return work.then((w) => ({ region, ...w }));
+}
+
+type Prepared = Promise<Omit<PreparedRegion, "region">>;
+
+/** The per-buffer table inside a region's cache map, or the process-wide fallback. */
+function regionCache(cache: Map<string, unknown> | undefined): WeakMap<Uint8Array, Prepared> {
+  if (!cache) return fallback;
+  let table = cache.get(CACHE_KEY);
+  if (!(table instanceof WeakMap)) {
+    table = new WeakMap<Uint8Array, Prepared>();
+    cache.set(CACHE_KEY, table);
+  }
+  return table as WeakMap<Uint8Array, Prepared>;
 }
 
 function padTo4(data: Uint8Array): Uint8Array {
