@@ -7,7 +7,6 @@ import { defineBoardDriver } from "@factory/core";
 import { createPicoDriver } from "./driver/driver";
 import type { PicoDriverOptions } from "./driver/options";
 
-export { PicoConsole } from "./driver/console";
 export { createPicoDriver, PICO_CAPABILITIES, PICO_DRIVE_CAPABILITIES, PicoDriver } from "./driver/driver";
 export { ensureBootsel, locationOf } from "./driver/locate";
 export type { PicoDriverOptions } from "./driver/options";

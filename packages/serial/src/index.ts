@@ -1,5 +1,7 @@
 export type * from "./binding-types";
 export { classifyOpenError, disconnectedError, isNoModemLinesError } from "./errors";
+export type { LineConsoleOptions } from "./line-console";
+export { createLineConsole } from "./line-console";
 export type { LinkStats, ModemLines, SerialLink, SerialLinkOptions } from "./link";
 export { openSerialLink } from "./link";
 export type { ListPortsOptions } from "./list-ports";

@@ -16,12 +16,11 @@ import {
   type VerifyResult,
   validateFlashPlan,
 } from "@factory/core";
-import type { SerialLink } from "@factory/serial";
+import { createLineConsole, type SerialLink } from "@factory/serial";
 import { bootStart, SIGNATURES, signatureHex } from "../boards";
 import { avrError, PKG } from "../errors";
 import { isNoAnswer, Stk500Client } from "../protocol/client";
 import { Stk } from "../protocol/stk500";
-import { AvrLineConsole } from "./console";
 import { readIdentity } from "./identity";
 import { type BinaryRegion, toBinaryRegion } from "./image";
 import type { ResolvedOptions } from "./options";
@@ -275,7 +274,12 @@ export class AvrSession implements BoardSession {
     const baud = options.baudRate ?? this.o.consoleBaudRate;
     if (this.link.baudRate !== baud) await this.link.setBaudRate(baud, options);
     this.state = "unknown";
-    const console = new AvrLineConsole(this.link, options.lineEnding ?? "\n");
+    const console = createLineConsole(this.link, {
+      lineEnding: options.lineEnding ?? "\n",
+      encoding: "latin1",
+      backlogLimit: 200,
+      pkg: PKG,
+    });
     const close = console.close.bind(console);
     console.close = async () => {
       await close();

@@ -18,11 +18,10 @@ import {
   toFactoryError,
   type VerifyResult,
 } from "@factory/core";
-import { openSerialLink } from "@factory/serial";
+import { createLineConsole, openSerialLink } from "@factory/serial";
 import { PKG, picoError } from "../errors";
 import { FAMILIES, type PicoFamily } from "../families";
 import { type DeviceSelector, type Picotool, timeoutFor } from "../picotool/picotool";
-import { PicoConsole } from "./console";
 import { flashThroughDrive } from "./drive-flash";
 import { ensureBootsel, slotState, waitForSlot } from "./locate";
 import type { ResolvedPicoOptions } from "./options";
@@ -288,7 +287,11 @@ export class PicoSession implements BoardSession {
       ...(this.options.binding ? { binding: this.options.binding } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const console = new PicoConsole(link, options.lineEnding ?? "\r\n");
+    const console = createLineConsole(link, {
+      lineEnding: options.lineEnding ?? "\r\n",
+      pkg: PKG,
+      closeLink: true,
+    });
     this.consoles.add(console);
     return console;
   }
