@@ -8,16 +8,20 @@
  */
 export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   serve: "@factory/server/cli",
-  demo: "@factory/server/cli",
+  "server-token": "@factory/server/cli",
+  demo: "@factory/demo/cli",
   label: "@factory/server/cli",
+  debug: "@factory/server/cli",
   "sim esp": "@factory/driver-esp/cli",
 };
 
 /** One-line summaries of the contributed commands, shown in `factory --help` without importing them. */
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   serve: "run the reference server: API, dashboard, stations",
-  demo: "run a whole line against simulators",
+  "server-token": "generate an API token for a role (unit, station, operator, admin)",
+  demo: "run the virtual factory: server, simulated switch, units, flashing station, labels",
   label: "run the labeling station",
+  debug: "run the debug station: SSH log collection from units on the debug port",
   "sim esp": "run an ESP32/ESP8266 ROM simulator on a pseudo-terminal",
 };
 
