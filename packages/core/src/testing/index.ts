@@ -5,5 +5,6 @@ export * from "./fake-switch";
 export * from "./memory-unit-store";
 export * from "./peers";
 export * from "./printer-conformance";
+export * from "./sshd";
 export * from "./switch-conformance";
 export * from "./unit-store-conformance";
