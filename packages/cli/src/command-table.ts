@@ -13,6 +13,7 @@ export const COMMAND_PACKAGES: Readonly<Record<string, string>> = {
   label: "@factory/server/cli",
   debug: "@factory/server/cli",
   "sim esp": "@factory/driver-esp/cli",
+  "sim procurve": "@factory/driver-procurve/cli",
 };
 
 /** One-line summaries of the contributed commands, shown in `factory --help` without importing them. */
@@ -23,6 +24,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   label: "run the labeling station",
   debug: "run the debug station: SSH log collection from units on the debug port",
   "sim esp": "run an ESP32/ESP8266 ROM simulator on a pseudo-terminal",
+  "sim procurve": "run a simulated HP ProCurve switch (SNMP agent with link traps)",
 };
 
 /** The npm package name inside a `<package>/cli` specifier: `@factory/server/cli` → `@factory/server`. */
