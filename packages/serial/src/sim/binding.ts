@@ -120,6 +120,10 @@ export class SimBindingPort implements BindingPortInterface, CableHost {
     return this.openOptions.baudRate;
   }
 
+  get parity(): string {
+    return this.openOptions.parity;
+  }
+
   get bitsPerByte(): number {
     const parity = this.openOptions.parity === "none" ? 0 : 1;
     return 1 + this.openOptions.dataBits + parity + this.openOptions.stopBits;

@@ -10,6 +10,8 @@ export interface CableHost {
   /** Host UART settings. */
   readonly baudRate: number;
   readonly bitsPerByte: number;
+  /** Host parity, when known. */
+  readonly parity?: string;
 }
 
 /** Largest slice delivered at once in time-accurate mode, so long writes stream like on a wire. */
@@ -196,7 +198,7 @@ export class SimCable implements DeviceWire {
 
   private deliver(direction: "to-device" | "to-host", bytes: Uint8Array, host: CableHost): void {
     const key = direction === "to-device" ? "toDevice" : "toHost";
-    const garble = this.mismatched(host.baudRate);
+    const garble = this.mismatched(host);
     const out: number[] = [];
     for (const byte of bytes) {
       const index = this.offered[key];
@@ -227,9 +229,11 @@ export class SimCable implements DeviceWire {
     }
   }
 
-  private mismatched(hostBaud: number): boolean {
+  private mismatched(host: CableHost): boolean {
     const uart = this.device.uartBaudRate;
-    return uart !== undefined && Math.abs(hostBaud / uart - 1) > 0.03;
+    const parity = this.device.uartParity;
+    if (parity !== undefined && host.parity !== undefined && host.parity !== parity) return true;
+    return uart !== undefined && Math.abs(host.baudRate / uart - 1) > 0.03;
   }
 }
 

@@ -47,6 +47,11 @@ export interface SimulatedDevice {
    * while the host's rate differs by more than 3 % arrive garbled, as they would on a real UART.
    */
   readonly uartBaudRate?: number | undefined;
+  /**
+   * The parity the device's UART runs with, when it has a fixed one. Bytes crossing the cable
+   * while the host's parity differs arrive garbled (framing errors on a real UART).
+   */
+  readonly uartParity?: "none" | "even" | "odd" | undefined;
 }
 
 /** A fault on the simulated cable, at the Nth byte (0-based, counted per direction since the port was added). */
