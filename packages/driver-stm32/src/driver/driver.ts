@@ -22,7 +22,7 @@ import { defaultUsbHost, dfuPortInfo, listDfuDevices, matchDfuDevices, parseDfuP
 import type { UsbDeviceLike, UsbHostLike } from "../dfu/usb-types";
 import { PKG, stm32Error } from "../errors";
 import { IdentityRegistry } from "../identity/registry";
-import { UartAccess } from "../uart/uart-access";
+import { UartAccess, type UartFraming } from "../uart/uart-access";
 import type { Stm32Access } from "./access";
 import { pickSettings, type Stm32DriverOptions } from "./options";
 import { Stm32Session } from "./session";
@@ -49,6 +49,7 @@ export function stm32Capabilities(transport: "dfu" | "uart", wired: boolean): Bo
   }
   return {
     ...BASE_CAPABILITIES,
+    console: true,
     resetModes: wired ? ["bootloader", "app", "hard"] : ["app"],
     enumerate: true,
   };
@@ -152,16 +153,21 @@ export class Stm32Driver implements BoardDriver {
           ...(settings.productId === undefined ? {} : { productId: settings.productId }),
         });
       } else {
-        const link = await openSerialLink(port.path, {
+        const framing: UartFraming = {
           baudRate: settings.baudRate ?? 115200,
           parity: settings.parity ?? "even",
-          dataBits: 8,
-          stopBits: 1,
-          pkg: PKG,
-          logger,
-          ...(settings.binding ? { binding: settings.binding } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        };
+        const openLink = (f: UartFraming, signal = options.signal) =>
+          openSerialLink(port.path, {
+            ...f,
+            dataBits: 8,
+            stopBits: 1,
+            pkg: PKG,
+            logger,
+            ...(settings.binding ? { binding: settings.binding } : {}),
+            ...(signal ? { signal } : {}),
+          });
+        const link = await openLink(framing);
         try {
           access = await UartAccess.open(link, where, {
             logger,
@@ -169,6 +175,9 @@ export class Stm32Driver implements BoardDriver {
             ...(settings.wiring ? { wiring: settings.wiring } : {}),
             ...(settings.uartTimeouts ? { timeouts: settings.uartTimeouts } : {}),
             ...(settings.pipelineWrites === undefined ? {} : { pipelineWrites: settings.pipelineWrites }),
+            framing,
+            appFraming: { baudRate: settings.appBaudRate ?? 115200, parity: settings.appParity ?? "none" },
+            reopen: openLink,
           });
         } catch (error) {
           await link.close();

@@ -17,8 +17,16 @@ export interface Stm32DriverOptions {
   parity?: "even" | "none";
   /** Fixture wiring of NRST and BOOT0 to RTS/DTR; enables reset into bootloader and app. */
   wiring?: ResetWiring;
-  /** Send each Write Memory as one burst (one round trip per 256 bytes). Default false, as stm32flash. */
+  /**
+   * Send each Write Memory's command and address in one burst (two round trips per 256 bytes
+   * instead of three; the data block still waits for the address ACK). Default true; `false`
+   * waits for every ACK, as stm32flash does.
+   */
   pipelineWrites?: boolean;
+  /** The application's UART rate, used for its console after `reset("app")` (default 115200). */
+  appBaudRate?: number;
+  /** The application's UART parity (default `none`: 8N1). The bootloader's is `parity`. */
+  appParity?: "none" | "even" | "odd";
   /** Serial binding (the simulator's `SimBinding`); default the native one. */
   binding?: SerialLinkOptions["binding"];
   uartTimeouts?: Partial<An3155Timeouts>;
@@ -44,6 +52,8 @@ const KEYS = [
   "parity",
   "wiring",
   "pipelineWrites",
+  "appBaudRate",
+  "appParity",
   "productId",
   "alt",
   "transferSize",

@@ -1,5 +1,6 @@
 import type { DeviceWire, SimModemLines, SimulatedDevice } from "@factory/serial";
 import { ACK, Cmd, NACK, SYNC, xorAll } from "../uart/constants";
+import { AppFirmware, type AppFirmwareOptions } from "./app-firmware";
 import { SimulatedChip, type SimulatedChipOptions } from "./chip";
 
 /** Which modem line drives which pin on the fixture (asserted line = NRST low / BOOT0 high). */
@@ -18,6 +19,8 @@ export interface An3155SimulatorOptions {
   wiring?: FixtureWiring;
   /** Faults: NACK the Write Memory at this address once. */
   nackWriteAt?: number;
+  /** The user application that runs after Go or a reset with BOOT0 low (its UART, console, faults). */
+  app?: AppFirmwareOptions;
 }
 
 type Step = { need: number; then: (bytes: Uint8Array) => void };
@@ -27,6 +30,11 @@ type Step = { need: number; then: (bytes: Uint8Array) => void };
  * Get, Get Version, Get ID, Read Memory, Go, Write Memory, Erase, Extended Erase, Readout
  * (Un)protect and Write Unprotect, with XOR checksums, RDP refusals, flash busy times, and
  * boot0/reset through DTR/RTS when a fixture wiring is given.
+ *
+ * Timing: busy times (page programming, erase) run on the device's clock (`wire.at`), so a late
+ * JavaScript timer does not stretch them; while busy, input is held as the part would leave it in
+ * its USART (the host must not send meanwhile). The UART is 8E1 at the rate measured from 0x7F;
+ * after Go (or a reset with BOOT0 low) the {@link AppFirmware} owns the UART at its own framing.
  */
 export class An3155Simulator implements SimulatedDevice {
   readonly chip: SimulatedChip;
@@ -37,7 +45,11 @@ export class An3155Simulator implements SimulatedDevice {
   /** Every command opcode received, in order (for tests). */
   readonly commands: number[] = [];
   nackWriteAt: number | undefined;
+  /** The user application (runs in mode `app`). */
+  readonly app: AppFirmware;
   private wire: DeviceWire | undefined;
+  /** The rate measured from 0x7F (the bootloader keeps it until reset). */
+  private syncedBaud: number | undefined;
   private input: number[] = [];
   private step: Step | undefined;
   private busy = false;
@@ -50,6 +62,26 @@ export class An3155Simulator implements SimulatedDevice {
     this.eraseCommand = options.eraseCommand ?? 0x44;
     this.wiring = options.wiring;
     this.nackWriteAt = options.nackWriteAt;
+    this.app = new AppFirmware(this.chip, options.app);
+  }
+
+  /**
+   * The rate the part's UART runs at now: the measured one, the application's once it has set up
+   * its UART (until then the bootloader's setting stays, so the ACK to Go still goes out at it),
+   * or none (autobaud, reset).
+   */
+  get uartBaudRate(): number | undefined {
+    if (this.mode === "app" && this.app.state === "running") return this.app.baudRate;
+    if (this.mode === "command" || this.mode === "app") return this.syncedBaud;
+    return undefined;
+  }
+
+  /** The bootloader's UART is 8E1; the application's is its own once it runs. */
+  get uartParity(): "none" | "even" | "odd" | undefined {
+    if (this.mode === "app" && this.app.state === "running") return this.app.parity;
+    if (this.mode === "command" || this.mode === "autobaud") return "even";
+    if (this.mode === "app" && this.syncedBaud !== undefined) return "even";
+    return undefined;
   }
 
   attach(wire: DeviceWire): void {
@@ -63,6 +95,7 @@ export class An3155Simulator implements SimulatedDevice {
     const inReset = level(this.wiring.reset);
     if (inReset) {
       this.mode = "off";
+      this.app.stop();
       this.input = [];
       this.step = undefined;
     } else if (this.mode === "off") {
@@ -75,17 +108,43 @@ export class An3155Simulator implements SimulatedDevice {
     this.input = [];
     this.step = undefined;
     this.busy = false;
+    this.syncedBaud = undefined;
+    this.app.stop();
     if (this.boot0 || !this.wiring?.boot0) {
       this.mode = "autobaud";
       this.chip.runningFrom = undefined;
     } else {
-      this.mode = "app";
-      this.chip.runningFrom = this.chip.flashBase;
+      this.runApp(this.chip.flashBase);
     }
   }
 
+  /** Hands the UART to the user application whose vector table is at `address`. */
+  private runApp(address: number): void {
+    this.mode = "app";
+    this.input = [];
+    this.step = undefined;
+    this.chip.runningFrom = address;
+    this.app.start(address, this.appHost);
+  }
+
+  private readonly appHost = {
+    send: (bytes: Uint8Array) => this.wire?.send(bytes),
+    after: (ms: number, fn: () => void) => this.after(ms, fn),
+  };
+
+  /** Runs `fn` `ms` later on the device's clock (the cable's, or a plain timer without one). */
+  private after(ms: number, fn: () => void): void {
+    const wire = this.wire;
+    if (wire && typeof wire.at === "function") wire.at(wire.now() + ms, fn);
+    else setTimeout(fn, ms);
+  }
+
   onData(bytes: Uint8Array): void {
-    if (this.mode === "off" || this.mode === "app") return;
+    if (this.mode === "app") {
+      this.app.receive(bytes, this.appHost);
+      return;
+    }
+    if (this.mode === "off") return;
     for (const b of bytes) this.input.push(b);
     this.pump();
   }
@@ -105,11 +164,11 @@ export class An3155Simulator implements SimulatedDevice {
       return;
     }
     this.busy = true;
-    setTimeout(() => {
+    this.after(ms, () => {
       this.busy = false;
       if (this.mode === "command" || this.mode === "autobaud") fn();
       this.pump();
-    }, ms);
+    });
   }
 
   private pump(): void {
@@ -122,6 +181,7 @@ export class An3155Simulator implements SimulatedDevice {
         }
         this.input.splice(0, at + 1);
         this.mode = "command";
+        this.syncedBaud = this.wire?.hostBaudRate;
         this.send(ACK);
         continue;
       }
@@ -188,10 +248,7 @@ export class An3155Simulator implements SimulatedDevice {
         this.send(ACK);
         this.expectAddress(
           (address) => chip.readable(address, 4),
-          (address) => {
-            this.mode = "app";
-            chip.runningFrom = address;
-          },
+          (address) => this.runApp(address),
         );
         return;
       case Cmd.WRITE_MEMORY:

@@ -9,10 +9,29 @@ export interface FlashTiming {
   massEraseMs: number;
   /** Per KB programmed. */
   writeMsPerKb: number;
+  /**
+   * Erase time of a page or sector by its size in bytes, where it is not proportional to size
+   * (F2/F4 sectors); sizes not listed use `eraseMsPerKb`.
+   */
+  sectorEraseMs?: Readonly<Record<number, number>>;
 }
 
 /** Fast enough for tests, slow enough that a driver ignoring busy times is caught. */
 export const TEST_TIMING: FlashTiming = { eraseMsPerKb: 0.02, massEraseMs: 5, writeMsPerKb: 0.05 };
+
+/**
+ * STM32F405/407 flash times, typical values of the data sheet (DS8626, "Flash memory
+ * programming", 2.7–3.6 V, x32 parallelism): word programming 16 µs (so 4.096 ms per KB, about
+ * 1 ms per 256-byte Write Memory block), sector erase 250 ms for 16 KB, 550 ms for 64 KB, 1 s for
+ * 128 KB, mass erase 8 s. Maxima are several times higher (100 µs per word, 4 s per 128 KB);
+ * bench figures with these are typical-part figures.
+ */
+export const F4_DATASHEET_TIMING: FlashTiming = {
+  writeMsPerKb: 4.096,
+  eraseMsPerKb: 8,
+  massEraseMs: 8000,
+  sectorEraseMs: { 16384: 250, 65536: 550, 131072: 1000 },
+};
 
 export interface SimulatedChipOptions {
   /** Product ID (default 0x413, STM32F40x/41x). */
@@ -154,7 +173,7 @@ export class SimulatedChip {
   }
 
   eraseTimeMs(bytes: number): number {
-    return (bytes / 1024) * this.timing.eraseMsPerKb;
+    return this.timing.sectorEraseMs?.[bytes] ?? (bytes / 1024) * this.timing.eraseMsPerKb;
   }
 
   writeTimeMs(bytes: number): number {

@@ -1,5 +1,6 @@
 export { An3155Simulator, type An3155SimulatorOptions, type FixtureWiring } from "./an3155-device";
 export {
+  F4_DATASHEET_TIMING,
   type FlashTiming,
   SimulatedChip,
   type SimulatedChipOptions,

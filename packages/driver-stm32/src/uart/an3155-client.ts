@@ -43,10 +43,14 @@ export class An3155Client {
   ) {
     this.timeouts = { ...DEFAULT_AN3155_TIMEOUTS, ...options.timeouts };
     this.logger = options.logger ?? noopLogger;
-    this.pipelineWrites = options.pipelineWrites ?? false;
+    this.pipelineWrites = options.pipelineWrites ?? true;
   }
 
-  /** Send command, address and data of a Write Memory in one burst, then read the three ACKs. */
+  /**
+   * Send a Write Memory's command and address in one burst (two ACKs read afterwards), instead of
+   * waiting for the command's ACK first. The data block still waits for the address ACK. See
+   * {@link An3155Client.writeMemory}.
+   */
   pipelineWrites: boolean;
 
   /**
@@ -161,7 +165,18 @@ export class An3155Client {
     return this.link.read(length, { timeoutMs: this.timeouts.ack + length, signal });
   }
 
-  /** Write Memory (0x31), 1–256 bytes at a 4-byte aligned address; padded to 4 with 0xFF. */
+  /**
+   * Write Memory (0x31), 1–256 bytes at a 4-byte aligned address; padded to 4 with 0xFF.
+   *
+   * With `pipelineWrites`, command and address go out in one burst, which saves a round trip per
+   * block. The data block is never sent before the address is acknowledged: the bootloader reads
+   * whatever follows a refused step as new commands, and 256 bytes of image then contain
+   * opcode/complement pairs (0x82 0x7D, Readout Protect, needs no further byte) often enough to
+   * matter. Nor does the next command go out before the data block's ACK: the bootloader does not
+   * read its USART while it programs, so bytes sent then are lost (overrun). An address whose
+   * bytes themselves form an opcode pair is sent on its own, so a refused command can never turn
+   * the address into one.
+   */
   async writeMemory(address: number, data: Uint8Array, signal?: AbortSignal): Promise<void> {
     if (data.length < 1 || data.length > 256)
       throw stm32Error(ErrorCodes.INVALID_ARGUMENT, `Cannot write ${data.length} bytes at once`);
@@ -177,23 +192,38 @@ export class An3155Client {
     block.set(padded, 1);
     block[block.length - 1] = xorAll(padded, n);
     const command = Uint8Array.of(Cmd.WRITE_MEMORY, Cmd.WRITE_MEMORY ^ 0xff);
-    if (this.pipelineWrites) {
-      const burst = new Uint8Array(2 + 5 + block.length);
-      burst.set(command, 0);
-      burst.set(addressFrame(address), 2);
-      burst.set(block, 7);
+    const addressBytes = addressFrame(address);
+    const burst = new Uint8Array(2 + addressBytes.length);
+    burst.set(command, 0);
+    burst.set(addressBytes, 2);
+    if (this.pipelineWrites && !formsOpcodePair(burst.subarray(1))) {
       await this.link.write(burst, { signal });
+      try {
+        await this.ack("Write Memory", this.timeouts.ack, signal);
+      } catch (error) {
+        if (isFactoryError(error, Stm32ErrorCodes.STM32_NACK)) await this.realign(addressBytes, signal);
+        throw error;
+      }
+    } else {
+      await this.link.write(command, { signal });
       await this.ack("Write Memory", this.timeouts.ack, signal);
-      await this.ack(`the write address ${hex(address)}`, this.timeouts.ack, signal);
-      await this.ack(`the data block at ${hex(address)}`, this.timeouts.write + this.timeouts.ack, signal);
-      return;
+      await this.link.write(addressBytes, { signal });
     }
-    await this.link.write(command, { signal });
-    await this.ack("Write Memory", this.timeouts.ack, signal);
-    await this.link.write(addressFrame(address), { signal });
     await this.ack(`the write address ${hex(address)}`, this.timeouts.ack, signal);
     await this.link.write(block, { signal });
     await this.ack(`the data block at ${hex(address)}`, this.timeouts.write + this.timeouts.ack, signal);
+  }
+
+  /**
+   * After a refused command whose address went out with it: the bootloader took the address bytes
+   * as two refused commands and holds the checksum byte as the start of a third. One more byte
+   * equal to it cannot complete an opcode pair (x ^ x = 0), so the bootloader refuses that too and
+   * waits for a command again; the three NACKs are then discarded.
+   */
+  private async realign(addressBytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+    await this.link.write(addressBytes.subarray(4, 5), { signal });
+    await this.link.read(3, { timeoutMs: this.timeouts.ack, signal }).catch(() => undefined);
+    await this.link.flushInput({ signal });
   }
 
   /** Erases pages or sectors by number with Extended Erase (0x44) or the legacy Erase (0x43). */
@@ -240,4 +270,13 @@ export class An3155Client {
     await this.command(Cmd.READOUT_UNPROTECT, "Readout Unprotect", signal);
     await this.ack("the readout unprotect (mass erase)", this.timeouts.massErase, signal);
   }
+}
+
+/**
+ * True when two adjacent bytes of `frame` are a byte and its complement: what the bootloader
+ * would take for a command if it read them as one (at either alignment, in case a byte was lost).
+ */
+export function formsOpcodePair(frame: Uint8Array): boolean {
+  for (let i = 0; i + 1 < frame.length; i++) if ((frame[i]! ^ frame[i + 1]!) === 0xff) return true;
+  return false;
 }
