@@ -1,12 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createError, ErrorCodes, type Logger, noopLogger, type UnitStore } from "@factory/core";
-import { getRequestListener } from "@hono/node-server";
 import { boardLineRoutes } from "./board-line/routes";
 import { createCdnHandler } from "./cdn";
 import type { MasterKey } from "./crypto/envelope";
 import { createEventBus, type EventBus } from "./events";
-import { createApp } from "./http/app";
+import { type AppOptions, createApp } from "./http/app";
 import { createTokenTable, type TokenConfig } from "./http/auth";
 import { createPgNotifyBridge } from "./pg-notify";
 import {
@@ -47,6 +46,8 @@ export interface ServerOptions {
   baseDir?: string;
   /** Ready-made station drivers instead of loading them by package name. */
   stationDrivers?: StationsOptions["drivers"];
+  /** More routes on the app (e.g. `factory demo`'s page), added after the station and board-line routes. */
+  plugins?: AppOptions["plugins"];
 }
 
 export interface RunningServer {
@@ -103,7 +104,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         throw error;
       })
     : undefined;
-  const { app } = createApp({
+  const { listener: api } = createApp({
     store,
     tokens: createTokenTable(o.tokens),
     events,
@@ -112,9 +113,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     ...(o.rateLimitPerSecond !== undefined && { rateLimitPerSecond: o.rateLimitPerSecond }),
     ...(o.authFailuresPerMinute !== undefined && { authFailuresPerMinute: o.authFailuresPerMinute }),
     ...(o.version !== undefined && { version: o.version }),
-    plugins: [(a, deps) => mountStations(a, deps, stations), boardLineRoutes],
+    plugins: [(a, deps) => mountStations(a, deps, stations), boardLineRoutes, ...(o.plugins ?? [])],
   });
-  const api = getRequestListener(app.fetch);
   const cdn = o.cdnRoot ? createCdnHandler({ root: o.cdnRoot, logger: log }) : undefined;
   const server: Server = createServer((req, res) => {
     if (cdn && req.url?.startsWith("/cdn/") && !req.url.startsWith("/cdn/agent/")) void cdn(req, res);

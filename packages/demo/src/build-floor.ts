@@ -1,0 +1,263 @@
+import path from "node:path";
+import { createError, ErrorCodes, type Logger, noopLogger } from "@factory/core";
+import { runSimulatedUnit, type UnitFate, type UnitOutcome } from "./simulated-unit";
+import type { DemoTiming } from "./timing";
+import type { UnitService, UnitServices } from "./unit-services";
+
+/** The cable side of a switch: what a technician does on the floor (the simulated ProCurve has it). */
+export interface FloorSwitch {
+  plug(port: string, device: { mac: string; ip?: string }): void;
+  unplug(port: string): void;
+}
+
+/** The server events the floor follows (the server's event bus). */
+export interface FloorEvents {
+  subscribe(
+    listener: (event: {
+      type: string;
+      mac?: string;
+      macs?: string[];
+      status?: string;
+      stage?: string;
+    }) => void,
+  ): () => void;
+}
+
+/** Where a unit is in its life on the floor. */
+export type FloorUnitState = "building" | "ready" | "failed" | "stuck" | "labeling" | "labeled";
+
+export interface FloorUnit {
+  mac: string;
+  serial?: string;
+  /** The stage of its last heartbeat, as the server saw it. */
+  stage?: string;
+  /** The build port it was built on ("1".."20"). */
+  buildPort: string;
+  /** The port its cable is in now: the build port, the label port, or none. */
+  pluggedInto: string | undefined;
+  state: FloorUnitState;
+  startedAt: Date;
+}
+
+export interface BuildFloorOptions {
+  /** Number of build ports used, 1..20 (ports "1".."N"). */
+  units: number;
+  /** The label station's port (seed: "21"). */
+  labelPort?: string;
+  server: string;
+  unitToken: string;
+  /** Root of the units' state directories. */
+  dir: string;
+  timing: DemoTiming;
+  services: UnitServices;
+  switch: FloorSwitch;
+  events: FloorEvents;
+  /** How the unit with sequence number `n` (0-based) ends its build; default: see {@link defaultFate}. */
+  fate?: (n: number, units: number) => UnitFate;
+  random?: () => number;
+  logger?: Logger;
+}
+
+export interface BuildFloor {
+  /** Every unit on the floor now, by build port. */
+  units(): FloorUnit[];
+  /**
+   * Moves a ready unit from its build port to the label port (link down on one, link up on the
+   * other). A unit already on the label port and not yet labeled goes back to its build port.
+   * Throws `NOT_FOUND` for an unknown MAC and `CONFLICT` when the unit is not ready.
+   */
+  moveToLabelPort(mac: string): FloorUnit;
+  /** Stops every unit (no more heartbeats), unplugs nothing more; resolves when all agents stopped. */
+  close(): Promise<void>;
+}
+
+const SERVICES: UnitService[] = ["adguard", "semaphore", "portainer", "homer"];
+
+/**
+ * The first round has a few failures (units 3, 10, 17: a service, another, isolation) and one
+ * unit that goes silent (unit 6, or the last one on small floors); later units fail one time in
+ * eight, a random service each.
+ */
+export function defaultFate(n: number, units: number, random: () => number = Math.random): UnitFate {
+  if (n < units) {
+    const stuckAt = units >= 8 ? 6 : units - 1;
+    if (units >= 3 && n === stuckAt) return { kind: "stuck", stage: "deploying_services" };
+    if (n % 7 === 3)
+      return { kind: "fail", test: (["adguard", "semaphore", "isolation"] as const)[Math.floor(n / 7) % 3]! };
+    return { kind: "ready" };
+  }
+  if (random() < 0.125) return { kind: "fail", test: SERVICES[Math.floor(random() * SERVICES.length)]! };
+  return { kind: "ready" };
+}
+
+interface Slot {
+  unit: FloorUnit;
+  controller: AbortController;
+  run: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
+const macOf = (n: number) =>
+  `02:fa:c7:00:${((n >> 8) & 0xff).toString(16).padStart(2, "0")}:${(n & 0xff).toString(16).padStart(2, "0")}`;
+const ipOf = (port: string) => `192.168.100.${100 + Number(port)}`;
+
+/**
+ * The appliance line's floor: one simulated unit per build port, plugged into the switch, each
+ * building and reporting over HTTP. Failed and stuck units are taken away after a while, labeled
+ * units are packed; a new unit is plugged into the freed port after a pause, so the line keeps
+ * going.
+ */
+export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
+  if (!Number.isInteger(o.units) || o.units < 1 || o.units > 20) {
+    throw createError("demo", ErrorCodes.INVALID_ARGUMENT, `units must be from 1 to 20, not ${o.units}`);
+  }
+  const log = o.logger ?? noopLogger;
+  const random = o.random ?? Math.random;
+  const labelPort = o.labelPort ?? "21";
+  const slots = new Map<string, Slot>();
+  const timers = new Set<NodeJS.Timeout>();
+  let sequence = 0;
+  let closed = false;
+
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!closed) fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const start = (port: string) => {
+    if (closed) return;
+    const n = sequence++;
+    const mac = macOf(n + 1);
+    const fate = (o.fate ?? ((i, u) => defaultFate(i, u, random)))(n, o.units);
+    const unit: FloorUnit = {
+      mac,
+      buildPort: port,
+      pluggedInto: port,
+      state: "building",
+      startedAt: new Date(),
+    };
+    const controller = new AbortController();
+    o.switch.plug(port, { mac, ip: ipOf(port) });
+    const run = runSimulatedUnit({
+      mac,
+      port,
+      ip: ipOf(port),
+      server: o.server,
+      token: o.unitToken,
+      stateDir: path.join(o.dir, mac.replaceAll(":", "")),
+      timing: o.timing,
+      fate,
+      services: o.services,
+      random,
+      logger: log.child({ unit: mac, port }),
+      signal: controller.signal,
+      onSerial: (serial) => {
+        unit.serial = serial;
+      },
+    })
+      .then((outcome: UnitOutcome) => {
+        if (outcome === "ready") unit.state = "ready";
+        if (outcome === "failed") {
+          unit.state = "failed";
+          later(o.timing.removeAfterMs, () => takeAway(port, unit));
+        }
+      })
+      .catch((error: unknown) => {
+        log.error("simulated unit stopped with an error", { mac, error: String(error) });
+        unit.state = "failed";
+        later(o.timing.removeAfterMs, () => takeAway(port, unit));
+      });
+    slots.set(port, { unit, controller, run });
+    log.info("unit plugged in", { mac, port, fate: fate.kind });
+  };
+
+  /** A technician takes a failed or stuck unit away (to the debug bench); a new one goes in. */
+  const takeAway = (port: string, unit: FloorUnit) => {
+    const slot = slots.get(port);
+    if (!slot || slot.unit !== unit) return;
+    slot.controller.abort();
+    if (unit.pluggedInto) o.switch.unplug(unit.pluggedInto);
+    unit.pluggedInto = undefined;
+    later(o.timing.replugMs, () => start(port));
+  };
+
+  const off = o.events.subscribe((event) => {
+    if (event.type === "stuck") {
+      for (const slot of slots.values()) {
+        if (event.macs?.includes(slot.unit.mac) && slot.unit.state === "building") {
+          slot.unit.state = "stuck";
+          const unit = slot.unit;
+          later(o.timing.removeAfterMs, () => takeAway(unit.buildPort, unit));
+        }
+      }
+      return;
+    }
+    if (event.type === "unit" && event.stage) {
+      for (const slot of slots.values()) if (slot.unit.mac === event.mac) slot.unit.stage = event.stage;
+    }
+    const done = (event.type === "unit" && event.status === "labeled") || event.type === "unit.deleted";
+    if (!done) return;
+    for (const [port, slot] of slots) {
+      if (slot.unit.mac !== event.mac || slot.unit.state !== "labeling") continue;
+      slot.unit.state = "labeled";
+      const unit = slot.unit;
+      // Packed and shipped: off the label port, and a new unit on the build port.
+      later(o.timing.replugMs, () => {
+        if (unit.pluggedInto === labelPort) o.switch.unplug(labelPort);
+        unit.pluggedInto = undefined;
+        if (slots.get(port)?.unit === unit) start(port);
+      });
+    }
+  });
+
+  for (let i = 1; i <= o.units; i += 1) {
+    const port = String(i);
+    // Units are powered on one after another, as a technician goes down the rack.
+    later(Math.min(o.timing.scale(8 * (i - 1)), 10_000 * (i - 1)), () => start(port));
+  }
+
+  return {
+    units: () =>
+      [...slots.values()]
+        .map((s) => ({ ...s.unit }))
+        .sort((a, b) => Number(a.buildPort) - Number(b.buildPort)),
+    moveToLabelPort(mac) {
+      const slot = [...slots.values()].find((s) => s.unit.mac === mac);
+      if (!slot) throw createError("demo", ErrorCodes.NOT_FOUND, `No unit ${mac} on the floor`);
+      const unit = slot.unit;
+      if (unit.state === "labeling") return { ...unit };
+      if (unit.state !== "ready") {
+        throw createError(
+          "demo",
+          ErrorCodes.CONFLICT,
+          `Unit ${mac} is ${unit.state}, not ready for labeling`,
+        );
+      }
+      for (const other of slots.values()) {
+        if (other.unit.pluggedInto === labelPort && other.unit.state === "labeling") {
+          o.switch.unplug(labelPort);
+          other.unit.state = "ready";
+          other.unit.pluggedInto = other.unit.buildPort;
+          o.switch.plug(other.unit.buildPort, { mac: other.unit.mac, ip: ipOf(other.unit.buildPort) });
+        }
+      }
+      o.switch.unplug(unit.buildPort);
+      o.switch.plug(labelPort, { mac, ip: ipOf(unit.buildPort) });
+      unit.pluggedInto = labelPort;
+      unit.state = "labeling";
+      log.info("unit moved to the label port", { mac, from: unit.buildPort, to: labelPort });
+      return { ...unit };
+    },
+    async close() {
+      closed = true;
+      off();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const slot of slots.values()) slot.controller.abort();
+      await Promise.allSettled([...slots.values()].map((s) => s.run));
+    },
+  };
+}

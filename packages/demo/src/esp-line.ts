@@ -1,0 +1,170 @@
+import {
+  createHttpRegistrar,
+  createStation,
+  type DeviceResult,
+  type Logger,
+  noopLogger,
+  type PortChange,
+  type PortRef,
+  type PortWatcher,
+  sleep,
+} from "@factory/core";
+import { createEspDriver } from "@factory/driver-esp";
+import {
+  createEspSimulator,
+  EspSimBinding,
+  type EspSimFaults,
+  makeFirmwareImage,
+  makePartitionTable,
+} from "@factory/driver-esp/simulator";
+import { startBoardLineReporter } from "./board-line-reporter";
+
+export interface EspLineOptions {
+  /** Production server base URL (device registrations and the board-line view). */
+  server: string;
+  /** A `station` role token. */
+  stationToken: string;
+  /** Station id on the board line (default `esp-station-1`). */
+  stationId?: string;
+  /** Number of USB ports (default 4). */
+  ports?: number;
+  /** How long a flashed board stays on its port before the operator swaps it, ms (default 6000). */
+  swapAfterMs?: number;
+  /** Share of boards with a fault (default 1 in 6): a bad flash cell or a firmware that does not answer. */
+  faultRate?: number;
+  random?: () => number;
+  logger?: Logger;
+}
+
+export interface EspLine {
+  readonly stationId: string;
+  /** Every board the line finished, in order. */
+  results(): DeviceResult[];
+  /** Stops the station (boards in flight are aborted) and sends the last port states. */
+  close(): Promise<void>;
+}
+
+/**
+ * A flashing station of seed 000 on simulated ESP32 boards: core's station and pipeline with the
+ * real ESP driver speaking the ROM/stub protocol to byte-exact simulators (real serial timing),
+ * console test `info` → `OK`, registration with the server, live port states on the board line.
+ * Boards are swapped after they finish; now and then one has a fault and fails.
+ */
+export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
+  const log = o.logger ?? noopLogger;
+  const random = o.random ?? Math.random;
+  const stationId = o.stationId ?? "esp-station-1";
+  const ports: PortRef[] = Array.from({ length: o.ports ?? 4 }, (_, i) => ({ path: `sim:esp32-${i}` }));
+  const binding = new EspSimBinding();
+  const controller = new AbortController();
+  const { signal } = controller;
+  const results: DeviceResult[] = [];
+  let boards = 0;
+
+  const plug = async (port: PortRef) => {
+    boards += 1;
+    const faulty = random() < (o.faultRate ?? 1 / 6);
+    const faults: EspSimFaults = faulty && random() < 0.5 ? { stuckBitAt: 0x10000 + 0x2345 } : {};
+    const sim = await createEspSimulator({
+      chip: "esp32",
+      mac: `24:0a:c4:7e:${((boards >> 8) & 0xff).toString(16).padStart(2, "0")}:${(boards & 0xff).toString(16).padStart(2, "0")}`,
+      timing: "real",
+      seed: boards,
+      faults,
+      ...(faulty && !faults.stuckBitAt && { console: { info: "ERR self-test: radio calibration failed" } }),
+    });
+    binding.add(port.path, sim);
+  };
+
+  const reporter = startBoardLineReporter({
+    url: o.server,
+    token: o.stationToken,
+    stationId,
+    ports: ports.map((p) => p.path),
+    logger: log,
+  });
+  const driver = createEspDriver({ binding, baudRate: 921_600 }, log);
+  const station = createStation({
+    id: stationId,
+    driver,
+    ports,
+    boardType: "esp32",
+    plan: {
+      regions: [
+        { name: "bootloader", offset: 0x1000, data: makeFirmwareImage({ size: 24 * 1024, seed: 1 }) },
+        { name: "partitions", offset: 0x8000, data: makePartitionTable(0x100000) },
+        { name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 128 * 1024, seed: 2 }) },
+      ],
+    },
+    watcher: usbWatcher(binding),
+    pipeline: {
+      tests: [{ name: "boot_test", command: "info", expect: "OK", timeoutMs: 3000 }],
+      retry: { maxAttempts: 2 },
+      registrar: createHttpRegistrar({ url: o.server, token: o.stationToken, timeoutMs: 5000, logger: log }),
+      firmwareVersion: "demo-1.0.0",
+    },
+    logger: log,
+  });
+  station.onEvent((event) => {
+    reporter.apply(event);
+    if (event.type !== "device-done") return;
+    results.push(event.result);
+    log.info("board done", {
+      port: event.port.path,
+      status: event.result.status,
+      device: event.result.deviceId,
+    });
+    // The operator takes the board off the jig after a while and puts a fresh one on.
+    const swap = o.swapAfterMs ?? 6000;
+    void sleep(swap * (0.7 + 0.6 * random()), signal)
+      .then(async () => {
+        binding.remove(event.port.path);
+        await sleep(1500, signal);
+        await plug(event.port);
+      })
+      .catch(() => undefined);
+  });
+  for (const port of ports) await plug(port);
+  const running = station.runContinuous({ signal }).catch((error: unknown) => {
+    log.error("flashing station stopped", { error: String(error) });
+  });
+  return {
+    stationId,
+    results: () => [...results],
+    async close() {
+      controller.abort();
+      await running;
+      for (const port of ports) binding.remove(port.path);
+      await reporter.stop();
+      await driver.dispose?.();
+    },
+  };
+}
+
+/**
+ * Hot-plug from the USB bus: lists the serial devices every 500 ms (as a udev monitor would
+ * report them) instead of opening each port to probe it, which would reset a board that was
+ * just flashed.
+ */
+function usbWatcher(binding: EspSimBinding): PortWatcher {
+  return {
+    async *watch(ports, { signal }): AsyncIterable<PortChange> {
+      const present = new Set<string>();
+      while (!signal?.aborted) {
+        const listed = new Set((await binding.list()).map((p) => p.path));
+        for (const port of ports) {
+          const now = listed.has(port.path);
+          if (now === present.has(port.path)) continue;
+          if (now) present.add(port.path);
+          else present.delete(port.path);
+          yield { type: now ? "attached" : "detached", port };
+        }
+        try {
+          await sleep(500, signal);
+        } catch {
+          return;
+        }
+      }
+    },
+  };
+}

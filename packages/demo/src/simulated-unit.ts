@@ -1,0 +1,170 @@
+import { appendFileSync } from "node:fs";
+import path from "node:path";
+import {
+  createUnitAgent,
+  isAbortError,
+  type Logger,
+  noopLogger,
+  type SelfTest,
+  sleep,
+  tailFile,
+} from "@factory/core";
+import { BUILD_STAGES, type DemoTiming } from "./timing";
+import { UNIT_SERVICES, type UnitService, type UnitServices } from "./unit-services";
+
+/** How a simulated unit's build ends: ready, a failed self-test, or silence mid-build. */
+export type UnitFate =
+  | { kind: "ready" }
+  | { kind: "fail"; test: UnitService | "isolation" }
+  | { kind: "stuck"; stage: (typeof BUILD_STAGES)[number]["stage"] };
+
+export interface SimulatedUnitOptions {
+  mac: string;
+  /** The build port (1..20) the unit's WAN port is plugged into. */
+  port: string;
+  /** The WAN address the factory DHCP gave it (shown in its diagnostics). */
+  ip: string;
+  /** Production server base URL. */
+  server: string;
+  /** A `unit` role token. */
+  token: string;
+  /** The agent's state directory (credentials and the pending report, 0600). */
+  stateDir: string;
+  timing: DemoTiming;
+  fate: UnitFate;
+  services: UnitServices;
+  /** Stage duration jitter source in [0, 1). */
+  random?: () => number;
+  logger?: Logger;
+  /** Told the unit's serial once its bootstrap made it. */
+  onSerial?: (serial: string) => void;
+  /** Fires when the unit is unplugged or the demo stops. */
+  signal: AbortSignal;
+}
+
+export type UnitOutcome = "ready" | "failed" | "stuck" | "stopped";
+
+/**
+ * Runs one simulated PrivateBox unit with core's unit agent against the server's real HTTP API:
+ * heartbeats every (scaled) minute through the seed's stages, HTTP self-tests against its
+ * simulated services, the isolation step, then one idempotent success or failure report (with
+ * the bootstrap log and the failed services' status as diagnostics). A `stuck` unit goes silent
+ * mid-build and never reports. Resolves when the report was delivered, or `stuck`/`stopped`
+ * once `signal` fires.
+ */
+export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOutcome> {
+  const log = o.logger ?? noopLogger;
+  const random = o.random ?? Math.random;
+  const agent = createUnitAgent({
+    server: o.server,
+    token: o.token,
+    mac: o.mac,
+    stateDir: o.stateDir,
+    switchPort: o.port,
+    heartbeatIntervalMs: o.timing.heartbeatMs,
+    heartbeatTimeoutMs: Math.max(1000, Math.min(10_000, o.timing.heartbeatMs)),
+    requestTimeoutMs: 10_000,
+    retry: { baseMs: 250, maxMs: 5_000, deadlineMs: 10 * 60_000 },
+    logger: log,
+  });
+  const bootLog = path.join(o.stateDir, "privatebox-bootstrap.log");
+  const write = (line: string) => appendFileSync(bootLog, `${new Date().toISOString()} ${line}\n`);
+  const creds = agent.credentials();
+  o.onSerial?.(creds.serial);
+  const failing: UnitService[] = o.fate.kind === "fail" && o.fate.test !== "isolation" ? [o.fate.test] : [];
+  o.services.set(o.mac, failing);
+  write(`bootstrap started on factory network (switch port ${o.port}), serial ${creds.serial}`);
+
+  let factorySeconds = 0;
+  agent.setStage(BUILD_STAGES[0].stage);
+  const beats = agent.startHeartbeats({ signal: o.signal });
+  try {
+    for (const { stage, seconds } of BUILD_STAGES) {
+      agent.setStage(stage);
+      write(`stage ${stage}`);
+      const took = seconds * (0.7 + 0.6 * random());
+      factorySeconds += took;
+      if (o.fate.kind === "stuck" && o.fate.stage === stage) {
+        await sleep(o.timing.scale(took / 2), o.signal);
+        await beats.stop();
+        write(`${stage}: no progress (hung waiting for the VM to boot)`);
+        await new Promise<void>((resolve) =>
+          o.signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+        return "stuck";
+      }
+      await sleep(o.timing.scale(took), o.signal);
+    }
+
+    agent.setStage("self_test");
+    const tests: SelfTest[] = UNIT_SERVICES.map((name) => ({
+      name,
+      kind: "http",
+      url: `${o.services.urlFor(o.mac)}/${name}`,
+      status: "200",
+    }));
+    const results = await agent.runSelfTests(tests, { signal: o.signal, timeoutMs: o.timing.selfTestMs });
+    const testResults: Record<string, "pass" | "fail"> = {};
+    for (const r of results) testResults[r.name] = r.passed ? "pass" : "fail";
+    for (const r of results) write(`self-test ${r.name}: ${r.passed ? "pass" : `FAIL ${r.output.trim()}`}`);
+    let ok = results.every((r) => r.passed);
+    if (ok) {
+      agent.setStage("isolation");
+      await sleep(o.timing.scale(20), o.signal);
+      ok = !(o.fate.kind === "fail" && o.fate.test === "isolation");
+      testResults.isolation = ok ? "pass" : "fail";
+      write(
+        ok
+          ? "isolation: Proxmox WAN address removed; reachable only at 10.10.20.20"
+          : "isolation: Proxmox still answers on its WAN address; WAN address restored for debugging",
+      );
+    }
+    agent.setStage("reporting");
+    await beats.stop();
+    factorySeconds += 60;
+    const common = {
+      buildTime: new Date(),
+      buildDurationSeconds: Math.round(factorySeconds),
+      testResults,
+    };
+    if (ok) {
+      await agent.reportSuccess({ ...creds, ...common }, { signal: o.signal });
+      return "ready";
+    }
+    const failedTests = Object.entries(testResults)
+      .filter(([, v]) => v === "fail")
+      .map(([k]) => k);
+    const errors = results.filter((r) => !r.passed).map((r) => `--- ${r.name} failed:\n${r.output}`);
+    await agent.reportFailure(
+      {
+        serial: creds.serial,
+        failedTests,
+        ...common,
+        errorLog: `${errors.join("\n")}${testResults.isolation === "fail" ? "--- isolation failed: Proxmox reachable on its WAN address\n" : ""}`,
+        diagnosticData: await diagnostics(bootLog, failedTests, o.ip),
+      },
+      { signal: o.signal },
+    );
+    return "failed";
+  } catch (error) {
+    if (isAbortError(error) || o.signal.aborted) return "stopped";
+    throw error;
+  } finally {
+    await beats.stop();
+    o.services.remove(o.mac);
+  }
+}
+
+/** The seed's diagnostic sections for a simulated unit: its bootstrap log and its services' state. */
+async function diagnostics(bootLog: string, failed: readonly string[], ip: string): Promise<string> {
+  const status = UNIT_SERVICES.map((s) =>
+    failed.includes(s)
+      ? `× ${s}.service - ${s}\n     Active: failed (Result: exit-code)\n    Process: ExecStart=/usr/bin/docker start -a ${s} (code=exited, status=1/FAILURE)`
+      : `● ${s}.service - ${s}\n     Active: active (running)`,
+  ).join("\n");
+  return [
+    `===== /tmp/privatebox-bootstrap.log (simulated unit) =====\n${(await tailFile(bootLog, 65_536)) ?? "(missing)"}`,
+    `===== systemctl status (simulated unit) =====\n${status}`,
+    `===== ip addr show (simulated unit) =====\n2: vmbr0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500\n    inet ${ip}/24 scope global dynamic vmbr0`,
+  ].join("\n\n");
+}
