@@ -14,6 +14,7 @@ import {
   expectTlv,
   readTlv,
   Tag,
+  type Tlv,
   tlv,
 } from "./ber";
 
@@ -58,7 +59,7 @@ export const ErrorStatus = {
   noAccess: 6,
 } as const;
 
-/** Most varbinds a request may carry; more is answered with tooBig (bounded work per datagram). */
+/** Most varbinds a request may carry; more is answered with tooBig (bounds the work per datagram). */
 export const MAX_REQUEST_VARBINDS = 1000;
 
 /**
@@ -68,25 +69,17 @@ export const MAX_REQUEST_VARBINDS = 1000;
 export function decodeRequest(buf: Buffer): SnmpRequest {
   const message = expectTlv(buf, 0, Tag.Sequence, "message");
   if (message.end !== buf.length) throw new BerError("trailing bytes after the message");
-  const parts = children(message.content, 3);
-  if (parts.length !== 3) throw new BerError("a message has version, community and PDU");
-  const [v, c, pdu] = parts as [(typeof parts)[0], (typeof parts)[0], (typeof parts)[0]];
-  if (v!.tag !== Tag.Integer) throw new BerError("version is not an INTEGER");
-  const version = decodeInteger(v!.content);
+  const [v, c, pdu] = exactly(message.content, 3, "message") as [Tlv, Tlv, Tlv];
+  if (v.tag !== Tag.Integer) throw new BerError("version is not an INTEGER");
+  const version = decodeInteger(v.content);
   if (version !== 0 && version !== 1) throw new BerError(`unsupported SNMP version ${version}`);
-  if (c!.tag !== Tag.OctetString) throw new BerError("community is not an OCTET STRING");
-  const fields = children(pdu!.content, 4);
-  if (fields.length !== 4) throw new BerError("a PDU has four fields");
-  const [id, f1, f2, list] = fields as [
-    (typeof fields)[0],
-    (typeof fields)[0],
-    (typeof fields)[0],
-    (typeof fields)[0],
-  ];
-  for (const f of [id, f1, f2]) if (f!.tag !== Tag.Integer) throw new BerError("PDU header is not INTEGERs");
-  if (list!.tag !== Tag.Sequence) throw new BerError("varbind list is not a SEQUENCE");
+  if (c.tag !== Tag.OctetString) throw new BerError("community is not an OCTET STRING");
+  if (pdu.tag < Tag.GetRequest || pdu.tag > Tag.Report) throw new BerError("not an SNMP PDU");
+  const [id, f1, f2, list] = exactly(pdu.content, 4, "PDU") as [Tlv, Tlv, Tlv, Tlv];
+  for (const f of [id, f1, f2]) if (f.tag !== Tag.Integer) throw new BerError("PDU header is not INTEGERs");
+  if (list.tag !== Tag.Sequence) throw new BerError("varbind list is not a SEQUENCE");
   const oids: number[][] = [];
-  for (const vb of children(list!.content, MAX_REQUEST_VARBINDS + 1)) {
+  for (const vb of children(list.content)) {
     if (vb.tag !== Tag.Sequence) throw new BerError("varbind is not a SEQUENCE");
     const name = expectTlv(vb.content, 0, Tag.Oid, "varbind name");
     const value = readTlv(vb.content, name.end);
@@ -95,13 +88,19 @@ export function decodeRequest(buf: Buffer): SnmpRequest {
   }
   return {
     version,
-    community: Buffer.from(c!.content),
-    pduType: pdu!.tag,
-    requestId: decodeInteger(id!.content),
-    nonRepeaters: decodeInteger(f1!.content),
-    maxRepetitions: decodeInteger(f2!.content),
+    community: Buffer.from(c.content),
+    pduType: pdu.tag,
+    requestId: decodeInteger(id.content),
+    nonRepeaters: decodeInteger(f1.content),
+    maxRepetitions: decodeInteger(f2.content),
     oids,
   };
+}
+
+function exactly(content: Buffer, n: number, what: string): Tlv[] {
+  const list = children(content, n);
+  if (list.length !== n) throw new BerError(`${what} has ${list.length} parts, not ${n}`);
+  return list;
 }
 
 /** One varbind on the wire. */
