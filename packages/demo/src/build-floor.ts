@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { createError, ErrorCodes, type Logger, noopLogger } from "@factory/core";
 import { runSimulatedUnit, type UnitFate, type UnitOutcome } from "./simulated-unit";
@@ -92,6 +93,7 @@ export function defaultFate(n: number, units: number, random: () => number = Mat
 
 interface Slot {
   unit: FloorUnit;
+  stateDir: string;
   controller: AbortController;
   run: Promise<void>;
   timer?: NodeJS.Timeout;
@@ -140,6 +142,7 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       startedAt: new Date(),
     };
     const controller = new AbortController();
+    const stateDir = path.join(o.dir, mac.replaceAll(":", ""));
     o.switch.plug(port, { mac, ip: ipOf(port) });
     const run = runSimulatedUnit({
       mac,
@@ -147,7 +150,7 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       ip: ipOf(port),
       server: o.server,
       token: o.unitToken,
-      stateDir: path.join(o.dir, mac.replaceAll(":", "")),
+      stateDir,
       timing: o.timing,
       fate,
       services: o.services,
@@ -170,17 +173,23 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
         unit.state = "failed";
         later(o.timing.removeAfterMs, () => takeAway(port, unit));
       });
-    slots.set(port, { unit, controller, run });
+    slots.set(port, { unit, stateDir, controller, run });
     log.info("unit plugged in", { mac, port, fate: fate.kind });
+  };
+
+  /** The unit leaves the floor: its agent stops and its disk (credentials, reports) goes with it. */
+  const leave = (slot: Slot) => {
+    slot.controller.abort();
+    if (slot.unit.pluggedInto) o.switch.unplug(slot.unit.pluggedInto);
+    slot.unit.pluggedInto = undefined;
+    void slot.run.finally(() => rmSync(slot.stateDir, { recursive: true, force: true }));
   };
 
   /** A technician takes a failed or stuck unit away (to the debug bench); a new one goes in. */
   const takeAway = (port: string, unit: FloorUnit) => {
     const slot = slots.get(port);
     if (!slot || slot.unit !== unit) return;
-    slot.controller.abort();
-    if (unit.pluggedInto) o.switch.unplug(unit.pluggedInto);
-    unit.pluggedInto = undefined;
+    leave(slot);
     later(o.timing.replugMs, () => start(port));
   };
 
@@ -203,12 +212,12 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
     for (const [port, slot] of slots) {
       if (slot.unit.mac !== event.mac || slot.unit.state !== "labeling") continue;
       slot.unit.state = "labeled";
-      const unit = slot.unit;
+      const current = slot;
       // Packed and shipped: off the label port, and a new unit on the build port.
       later(o.timing.replugMs, () => {
-        if (unit.pluggedInto === labelPort) o.switch.unplug(labelPort);
-        unit.pluggedInto = undefined;
-        if (slots.get(port)?.unit === unit) start(port);
+        if (slots.get(port) !== current) return;
+        leave(current);
+        start(port);
       });
     }
   });

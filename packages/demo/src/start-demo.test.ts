@@ -1,0 +1,130 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningDemo, startDemo } from "./start-demo";
+
+/** Handles that would keep a process alive (sockets, servers, timers) by type, counted. */
+const handles = () =>
+  process
+    .getActiveResourcesInfo()
+    .filter((t) => t !== "TTYWrap" && t !== "FSReqCallback")
+    .reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("the virtual factory in-process, at high speed", () => {
+  let dir: string;
+  let demo: RunningDemo;
+  let before: Record<string, number>;
+  const api = async (route: string, token: string) => {
+    const res = await fetch(`${demo.url}${route}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> & { units?: unknown } };
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: tests read API JSON
+  const units = async (status: string): Promise<any[]> =>
+    (await api(`/api/units?status=${status}`, demo.tokens.operator)).json.units as never;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "factory-demo-"));
+    before = handles();
+    // 7 units: unit 3 fails a self-test, unit 6 goes silent (the last one on a small floor).
+    demo = await startDemo({ dir, units: 7, speed: 300, espPorts: 2 });
+  });
+  afterAll(async () => {
+    await demo?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("units heartbeat through the stages, most become ready, one fails with diagnostics, one is marked stuck", async () => {
+    const building = await until("a heartbeat with a stage", async () => {
+      const list = await units("building");
+      return list.find((u) => u.stage && u.last_heartbeat && u.port) ?? undefined;
+    });
+    expect(building.stage).toMatch(/^(installing_proxmox|deploying_|self_test|isolation)/);
+    expect(Number(building.port)).toBeGreaterThanOrEqual(1);
+
+    const ready = await until("three ready units", async () => {
+      const list = await units("ready");
+      return list.length >= 3 ? list : undefined;
+    });
+    for (const u of ready) {
+      expect(u.has_credentials).toBe(true);
+      expect(u.test_results).toMatchObject({ portainer: "pass", adguard: "pass", isolation: "pass" });
+      expect(u.serial).toMatch(/^[0-9a-f-]{36}$/);
+    }
+
+    const failed = await until("a failed unit", async () => (await units("failed"))[0]);
+    expect(failed.failed_tests).toEqual(["adguard"]);
+    expect(failed.error_log).toContain("503");
+    expect(failed.diagnostic_data).toContain("adguard.service");
+    expect(failed.diagnostic_data).toContain("self-test adguard: FAIL");
+    expect(failed.has_credentials).toBe(false);
+
+    const stuck = await until("a stuck unit", async () => (await units("stuck"))[0]);
+    expect(stuck.port).toBe("7");
+    expect(stuck.stage).toBe("deploying_services");
+  }, 90_000);
+
+  it("the flashing station registers the boards it flashed and shows its ports on the board line", async () => {
+    const registrations = await until("an ESP registration", async () => {
+      const { json } = await api("/api/admin/device-registrations", demo.tokens.admin);
+      const list = json.registrations as { device_id: string; board_type: string; station_id: string }[];
+      return list.length > 0 ? list : undefined;
+    });
+    expect(registrations[0]).toMatchObject({ board_type: "esp32", station_id: "esp-station-1" });
+    expect(registrations[0]!.device_id).toMatch(/^esp32-/);
+    const board = await api("/api/board-line", demo.tokens.operator);
+    const stations = board.json.stations as {
+      station_id: string;
+      ports: { port: string; state: string }[];
+    }[];
+    expect(stations.map((s) => s.station_id)).toEqual(["esp-station-1"]);
+    expect(stations[0]!.ports.map((p) => p.port)).toEqual(["sim:esp32-0", "sim:esp32-1"]);
+  }, 60_000);
+
+  it("the demo page and its floor API need a token; moving a unit that is not ready is refused", async () => {
+    expect((await fetch(`${demo.url}/demo`)).status).toBe(200);
+    expect((await api("/api/demo/floor", "wrong-token-0123456789")).status).toBe(401);
+    const floor = await api("/api/demo/floor", demo.tokens.operator);
+    expect(floor.json).toMatchObject({ build_ports: 7, label_port: "21" });
+    const notReady = demo.floor.units().find((u) => u.state === "building" || u.state === "failed");
+    if (notReady) {
+      const res = await fetch(`${demo.url}/api/demo/units/${notReady.mac}/move`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${demo.tokens.operator}` },
+      });
+      expect(res.status).toBe(409);
+    }
+    const unknown = await fetch(`${demo.url}/api/demo/units/02:00:00:00:00:99/move`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${demo.tokens.unit}` },
+    });
+    expect(unknown.status).toBe(403);
+  });
+
+  it("close stops every part: no socket, server or timer is left, the database is closed", async () => {
+    const url = demo.url;
+    const started = Date.now();
+    await demo.close();
+    const took = Date.now() - started;
+    await new Promise((r) => setTimeout(r, 100));
+    const after = handles();
+    for (const kind of ["UDPWRAP", "TCPServerWrap", "TCPSocketWrap", "Timeout", "Immediate"]) {
+      // At most what the test runner itself had before the demo started (its own timers vary).
+      expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
+    }
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    expect(existsSync(path.join(dir, "factory.db"))).toBe(true);
+    // Bounded by the server's 2 s grace for requests in flight, not by any part hanging.
+    expect(took).toBeLessThan(10_000);
+  }, 30_000);
+});
