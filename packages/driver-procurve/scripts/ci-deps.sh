@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System tools the driver-procurve tests need on Debian 12: snmpsimd (snmpsim), snmptrap
-# (snmp), python3 (snmpsim's sql module runs on its sqlite3), sshd and ssh (openssh-server,
-# openssh-client). Idempotent: installs only what is missing, starts nothing.
+# System tools the driver-procurve tests need on Debian 12: snmpsimd (snmpsim); snmptrap,
+# snmpget, snmpwalk, snmpbulkwalk (snmp); snmptrapd (snmptrapd, receives the simulator's traps);
+# python3 (snmpsim's sql module runs on its sqlite3); sshd and ssh (openssh-server, openssh-client).
+# Idempotent: installs only what is missing, starts nothing.
 set -euo pipefail
-packages=(snmpsim snmp python3 openssh-server openssh-client)
+packages=(snmpsim snmp snmptrapd python3 openssh-server openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
