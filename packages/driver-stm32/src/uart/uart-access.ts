@@ -48,6 +48,12 @@ export interface UartAccessOptions {
 const DEFAULT_APP_FRAMING: UartFraming = { baudRate: 115200, parity: "none" };
 
 const BLOCK = 256;
+/**
+ * Time given to the part after reset release or Go before the port is used: the bootloader's
+ * start-up, or the application setting up its clocks and UART (it does not listen before). Output
+ * arriving meanwhile is kept by the link for the console.
+ */
+const BOOT_MS = 60;
 
 /** Drives the fixture's lines: BOOT0 as asked, NRST pulsed, then the boot time. */
 async function pulseReset(
@@ -65,7 +71,7 @@ async function pulseReset(
   await link.setSignals(lines(true), { signal });
   await sleep(20, signal);
   await link.setSignals(lines(false), { signal });
-  await sleep(60, signal);
+  await sleep(BOOT_MS, signal);
 }
 
 /**
@@ -296,6 +302,7 @@ export class UartAccess implements Stm32Access {
     await this.client.go(this.layout.base, signal);
     this.inApp = true;
     await this.useFraming(this.appFraming, signal);
+    await sleep(BOOT_MS, signal);
   }
 
   /**

@@ -4,6 +4,7 @@ import { createSimBinding } from "@factory/serial";
 import { describe, expect, it } from "vitest";
 import { Stm32Driver } from "../driver/driver";
 import { An3155Simulator, type An3155SimulatorOptions } from "../simulator/an3155-device";
+import { appImage } from "../simulator/app-image";
 import { Cmd } from "./constants";
 
 const BASE = 0x0800_0000;
@@ -23,7 +24,7 @@ function rig(
 
 const plan = (): FlashPlan => ({
   regions: [
-    { name: "app", offset: BASE, data: pattern(3000, 1) },
+    { name: "app", offset: BASE, data: appImage(3000, 1) },
     { name: "serial", offset: BASE + 0x4000, data: pattern(37, 2) },
   ],
 });
@@ -209,6 +210,7 @@ describeBoardDriverConformance("stm32 over simulated UART bootloader", async () 
     port,
     emptyPort: { path: "sim:nothing" },
     plan: plan(),
+    consoleProbe: { command: "info", expect: /^OK STM32F40x\/41x [0-9a-f]{24}$/ },
     readBack: async (offset, length) => device.chip.read(offset, length)!,
     unplug: () => binding.remove(port.path),
   };

@@ -1,0 +1,189 @@
+import { isFactoryError } from "@factory/core";
+import { createSimBinding } from "@factory/serial";
+import { describe, expect, it } from "vitest";
+import { Stm32Driver } from "../driver/driver";
+import type { Stm32DriverOptions } from "../driver/options";
+import { An3155Simulator, type An3155SimulatorOptions } from "../simulator/an3155-device";
+import { appImage } from "../simulator/app-image";
+
+const BASE = 0x0800_0000;
+const WIRING = { reset: "rts", boot0: "dtr" } as const;
+
+function rig(sim: An3155SimulatorOptions = {}, options: Stm32DriverOptions = {}) {
+  const binding = createSimBinding();
+  const device = new An3155Simulator({ chip: { seed: 9 }, ...sim });
+  const cable = binding.add("sim:stm32-app", device);
+  const driver = new Stm32Driver({ transport: "uart", binding, ...options });
+  return { device, cable, driver, port: { path: "sim:stm32-app" } };
+}
+
+const app = { regions: [{ name: "app", offset: BASE, data: appImage(2048, 3) }] };
+
+describe("the application console over the UART, after the bootloader", () => {
+  it("after Go, switches the link from 8E1 to the app's 8N1 and talks to the app", async () => {
+    const { device, driver, port } = rig();
+    const session = await driver.open(port);
+    try {
+      const id = await session.identify();
+      await session.flash(app);
+      await session.reset("app");
+      const console = await session.openConsole();
+      expect(await console.expect("ready", { timeoutMs: 2000 })).toBe("STM32 app STM32F40x/41x ready");
+      await console.writeLine("info");
+      expect(await console.expect(/^OK /, { timeoutMs: 2000 })).toBe(`OK STM32F40x/41x ${id.uniqueId}`);
+      await console.writeLine("echo hello there");
+      expect(await console.expect("hello", { timeoutMs: 2000 })).toBe("hello there");
+      expect(device.app.received).toEqual(["info", "echo hello there"]);
+      await console.close();
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("a host left at the bootloader's 8E1 reads garbage from an 8N1 app (so the switch matters)", async () => {
+    const { device, driver, port } = rig({}, { appParity: "even" });
+    const session = await driver.open(port);
+    try {
+      await session.flash(app);
+      await session.reset("app");
+      const console = await session.openConsole();
+      await expect(console.expect("ready", { timeoutMs: 300 })).rejects.toMatchObject({
+        code: "CONSOLE_TIMEOUT",
+      });
+      await console.writeLine("info");
+      await expect(console.expect(/^OK /, { timeoutMs: 300 })).rejects.toMatchObject({
+        code: "CONSOLE_TIMEOUT",
+      });
+      expect(device.app.received).toEqual([]); // the app could not read the host either
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("follows the app's rate: 57600 configured talks, the default 115200 does not", async () => {
+    const slowApp = { app: { baudRate: 57600 } };
+    const good = rig(slowApp, { appBaudRate: 57600 });
+    const session = await good.driver.open(good.port);
+    try {
+      await session.flash(app);
+      await session.reset("app");
+      const console = await session.openConsole();
+      await console.expect("ready", { timeoutMs: 2000 }); // the app listens once it has set up its UART
+      await console.writeLine("ping");
+      expect(await console.expect("pong", { timeoutMs: 2000 })).toBe("pong");
+    } finally {
+      await session.close();
+    }
+    const bad = rig(slowApp);
+    const other = await bad.driver.open(bad.port);
+    try {
+      await other.flash(app);
+      await other.reset("app");
+      const console = await other.openConsole();
+      await console.writeLine("ping");
+      await expect(console.expect("pong", { timeoutMs: 300 })).rejects.toMatchObject({
+        code: "CONSOLE_TIMEOUT",
+      });
+      // openConsole's own rate wins over the configured one
+      await console.close();
+      const retry = await other.openConsole({ baudRate: 57600 });
+      await retry.writeLine(""); // ends the garbled line the app is still holding
+      await retry.writeLine("ping");
+      expect(await retry.expect("pong", { timeoutMs: 2000 })).toBe("pong");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("with NRST/BOOT0 wired: the app boots with the host already at 8N1, and back to the bootloader at 8E1", async () => {
+    const { device, driver, port } = rig({ wiring: WIRING }, { wiring: WIRING });
+    const session = await driver.open(port);
+    try {
+      await session.flash(app);
+      await session.reset("app");
+      expect(device.mode).toBe("app");
+      const console = await session.openConsole();
+      expect(await console.expect("ready", { timeoutMs: 2000 })).toContain("STM32F40x/41x");
+      await session.reset("bootloader");
+      expect(device.mode).toBe("command");
+      await expect(console.expect("x", { timeoutMs: 50 })).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+      }); // closed by the reset
+      expect((await session.verify(app)).ok).toBe(true);
+      await session.reset("hard");
+      const again = await session.openConsole();
+      await again.expect("ready", { timeoutMs: 2000 });
+      await again.writeLine("ping");
+      expect(await again.expect("pong", { timeoutMs: 2000 })).toBe("pong");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("fault: no banner — the banner test fails, the app still answers", async () => {
+    const { driver, port } = rig({ app: { faults: { noBanner: true } } });
+    const session = await driver.open(port);
+    try {
+      await session.flash(app);
+      await session.reset("app");
+      const console = await session.openConsole();
+      await expect(console.expect("ready", { timeoutMs: 300 })).rejects.toMatchObject({
+        code: "CONSOLE_TIMEOUT",
+      });
+      await console.writeLine("ping");
+      expect(await console.expect("pong", { timeoutMs: 2000 })).toBe("pong");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("fault: wrong answer — a test expecting the part's own UID fails; the line that came is a wrong value", async () => {
+    const { driver, port } = rig({ app: { faults: { wrongAnswer: true } } });
+    const session = await driver.open(port);
+    try {
+      const id = await session.identify();
+      await session.flash(app);
+      await session.reset("app");
+      const console = await session.openConsole();
+      await console.expect("ready", { timeoutMs: 2000 });
+      await console.writeLine("info");
+      const error = await console
+        .expect(`OK STM32F40x/41x ${id.uniqueId}`, { timeoutMs: 300 })
+        .catch((e: unknown) => e);
+      expect(isFactoryError(error, "CONSOLE_TIMEOUT")).toBe(true);
+      await console.writeLine("info");
+      const line = await console.expect(/^OK /, { timeoutMs: 2000 });
+      expect(line).toMatch(/^OK STM32F40x\/41x [0-9a-f]{24}$/);
+      expect(line).not.toBe(`OK STM32F40x/41x ${id.uniqueId}`);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("an image without a valid vector table does not start: the console stays silent", async () => {
+    const { device, driver, port } = rig();
+    const session = await driver.open(port);
+    try {
+      await session.flash({ regions: [{ name: "app", offset: BASE, data: new Uint8Array(512).fill(0x5a) }] });
+      await session.reset("app");
+      expect(device.app.state).toBe("fault");
+      const console = await session.openConsole();
+      await console.writeLine("info");
+      await expect(console.expect(/./, { timeoutMs: 200 })).rejects.toMatchObject({
+        code: "CONSOLE_TIMEOUT",
+      });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("refuses a console while the part sits in its bootloader", async () => {
+    const { driver, port } = rig();
+    const session = await driver.open(port);
+    try {
+      await expect(session.openConsole()).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    } finally {
+      await session.close();
+    }
+  });
+});
