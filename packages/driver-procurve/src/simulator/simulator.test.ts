@@ -109,6 +109,45 @@ describe("ProCurve simulator, read by the real driver (SNMP v2c, link traps)", (
   });
 });
 
+describe("ProCurve simulator timing and lifecycle", () => {
+  it("learns the MAC only after learnDelayMs, and not at all when unplugged before", async () => {
+    const sim = await startProcurveSimulator({ learnDelayMs: 150 });
+    try {
+      sim.plug("3", { mac: "02:00:5e:00:00:03", ip: "10.0.0.3" });
+      sim.plug("4", { mac: "02:00:5e:00:00:04" });
+      expect(sim.ports().find((p) => p.port === "3")).toMatchObject({ up: true, macs: [] });
+      sim.unplug("4");
+      await new Promise((r) => setTimeout(r, 400));
+      expect(sim.ports().find((p) => p.port === "3")?.macs).toEqual(["02:00:5e:00:00:03"]);
+      expect(sim.ports().find((p) => p.port === "4")).toMatchObject({ up: false, macs: [] });
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("close() cancels pending learns, frees the port, and later calls are refused", async () => {
+    const sim = await startProcurveSimulator({ learnDelayMs: 100 });
+    sim.plug("3", { mac: "02:00:5e:00:00:03" });
+    await sim.close();
+    await sim.close(); // twice is harmless
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.ports().find((p) => p.port === "3")?.macs).toEqual([]);
+    expect(() => sim.plug("3", { mac: "02:00:5e:00:00:03" })).toThrow(/closed/);
+    const again = await startProcurveSimulator({ port: sim.port }); // the UDP port is free again
+    await again.close();
+  });
+
+  it("an uplink stays up: unplugging it is refused", async () => {
+    const sim = await startProcurveSimulator();
+    try {
+      expect(() => sim.unplug("24")).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+      expect(sim.ports().find((p) => p.port === "24")).toMatchObject({ up: true });
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe("ProCurve simulator models", () => {
   it("poses as a 2510-48 with 50 ports and uplinks as configured", async () => {
     const sim = await startProcurveSimulator({ model: "2510-48", uplinks: ["49", "50"], uplinkMacs: 3 });
