@@ -72,6 +72,8 @@ export class SlipDecoder {
   push(chunk: Uint8Array): void {
     const n = chunk.length;
     let i = 0;
+    let nextEnd = -1;
+    let nextEsc = -1;
     while (i < n) {
       if (!this.inFrame) {
         const start = chunk.indexOf(SLIP_END, i);
@@ -84,6 +86,22 @@ export class SlipDecoder {
         this.dropping = false;
         i = start + 1;
         continue;
+      }
+      if (!this.escaped && !this.dropping) {
+        // Copy the run of plain bytes up to the next END or ESC in one go (native searches).
+        if (nextEnd < i) nextEnd = indexOrEnd(chunk, SLIP_END, i);
+        if (nextEsc < i) nextEsc = indexOrEnd(chunk, SLIP_ESC, i);
+        const j = Math.min(nextEnd, nextEsc);
+        if (j > i) {
+          if (this.len + (j - i) > this.maxFrame) {
+            this.dropping = true;
+          } else {
+            this.buf.set(chunk.subarray(i, j), this.len);
+            this.len += j - i;
+          }
+          i = j;
+          continue;
+        }
       }
       const b = chunk[i++] as number;
       if (b === SLIP_END) {
@@ -120,4 +138,9 @@ export class SlipDecoder {
       this.buf[this.len++] = v;
     }
   }
+}
+
+function indexOrEnd(chunk: Uint8Array, byte: number, from: number): number {
+  const at = chunk.indexOf(byte, from);
+  return at === -1 ? chunk.length : at;
 }

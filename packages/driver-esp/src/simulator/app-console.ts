@@ -18,7 +18,7 @@ export class AppConsole {
   boot(): void {
     this.line = "";
     const sim = this.sim;
-    const header = sim.flash.bytes[sim.chip.bootloaderOffset];
+    const header = sim.flash.byteAt(sim.chip.bootloaderOffset);
     const text = (s: string): Uint8Array => new TextEncoder().encode(s);
     sim.send(
       text("ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n"),
@@ -26,10 +26,7 @@ export class AppConsole {
     );
     if (header !== IMAGE_MAGIC) {
       this.ready = false;
-      sim.send(
-        text(`invalid header: 0x${(header ?? 0xff).toString(16).padStart(2, "0")}ffffff\r\n`),
-        APP_BAUD,
-      );
+      sim.send(text(`invalid header: 0x${header.toString(16).padStart(2, "0")}ffffff\r\n`), APP_BAUD);
       return;
     }
     this.ready = true;

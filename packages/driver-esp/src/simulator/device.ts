@@ -6,6 +6,7 @@ import { AppConsole } from "./app-console";
 import { instantClock, prng, realClock, type SimClock } from "./clock";
 import { NO_FLASH_TIMING, REALISTIC_FLASH_TIMING, SimFlash } from "./flash";
 import { handleCommand } from "./handlers";
+import type { StreamInflater } from "./inflater";
 import type { EspSimFaults, EspSimulatorOptions } from "./options";
 import { buildRegisters, type SimRegisters } from "./registers";
 
@@ -29,7 +30,7 @@ export interface FlashOp {
   blockSize: number;
   eraseCursor: number;
   eraseEnd: number;
-  inflate?: import("pako").Inflate;
+  inflate?: StreamInflater;
 }
 
 export interface SimStats {
@@ -136,7 +137,7 @@ export class EspSimulator {
 
   /** Writes flash directly (out of band), e.g. to preload an image. */
   preloadFlash(offset: number, data: Uint8Array): void {
-    this.flash.bytes.set(data, offset);
+    this.flash.write(offset, data);
   }
 
   attach(output: SimOutput | undefined): void {
@@ -251,6 +252,12 @@ export class EspSimulator {
     return this.busyUntil;
   }
 
+  /** Ends the current flash operation (if any) and frees its decoder. */
+  endFlashOp(next?: FlashOp): void {
+    this.flashOp?.inflate?.close();
+    this.flashOp = next;
+  }
+
   /** The running stub greets the host after MEM_END. */
   startStub(): void {
     this.at(this.now() + 1, () => {
@@ -290,7 +297,7 @@ export class EspSimulator {
     this.queue = [];
     this.processing = false;
     this.decoder.reset();
-    this.flashOp = undefined;
+    this.endFlashOp();
     this.memOp = undefined;
     this.readFlash = undefined;
     this.pendingError = undefined;

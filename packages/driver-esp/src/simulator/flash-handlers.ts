@@ -1,7 +1,7 @@
-import { Inflate } from "pako";
 import { checksum, type DecodedCommand, Op, RomError, readU32, StubError } from "../protocol/commands";
 import type { EspSimulator, FlashOp } from "./device";
 import { BLOCK, SECTOR } from "./flash";
+import { createStreamInflater } from "./inflater";
 
 /** FLASH_BEGIN / FLASH_DEFL_BEGIN and the data commands, as the ROM and the stub handle them. */
 export function flashBegin(sim: EspSimulator, cmd: DecodedCommand): void {
@@ -41,8 +41,8 @@ export function flashBegin(sim: EspSimulator, cmd: DecodedCommand): void {
     eraseCursor: offset,
     eraseEnd: offset + eraseSize,
   };
-  if (deflate) op.inflate = new Inflate();
-  sim.flashOp = op;
+  if (deflate) op.inflate = createStreamInflater();
+  sim.endFlashOp(op);
   sim.pendingError = undefined;
   if (stub) {
     // The stub answers at once and erases ahead in idle time while data arrives.
@@ -117,15 +117,11 @@ function eraseAheadUntil(sim: EspSimulator, op: FlashOp, until: number): void {
 }
 
 function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: number; error?: number } {
-  let out: Uint8Array[] = [];
+  let out: Uint8Array[];
   if (op.inflate) {
-    const inflate = op.inflate;
-    inflate.onData = (chunk: Uint8Array) => {
-      out.push(chunk);
-    };
-    inflate.push(block, false);
-    if (inflate.err)
-      return { ms: 0, error: sim.mode === "stub" ? StubError.INFLATE_ERROR : RomError.DEFLATE };
+    const step = op.inflate.push(block);
+    if (step.error) return { ms: 0, error: sim.mode === "stub" ? StubError.INFLATE_ERROR : RomError.DEFLATE };
+    out = step.chunks;
   } else out = [sim.mode === "stub" ? block.subarray(0, Math.max(0, op.size - op.written)) : block];
   let ms = 0;
   for (const chunk of out) {
@@ -149,7 +145,7 @@ function writeBlock(sim: EspSimulator, op: FlashOp, block: Uint8Array): { ms: nu
     sim.flashFree = Math.max(sim.flashFree, sim.now()) + cost;
     const stuck = sim.faults.stuckBitAt;
     if (stuck !== undefined && stuck >= at && stuck < need)
-      sim.flash.bytes[stuck] = (sim.flash.bytes[stuck] ?? 0) | 1;
+      sim.flash.write(stuck, Uint8Array.of(sim.flash.byteAt(stuck) | 1));
     op.written += chunk.length;
     const resetAt = sim.faults.resetAtFlashByte;
     if (resetAt !== undefined && sim.flash.programmed >= resetAt) {

@@ -39,19 +39,37 @@ export const NO_FLASH_TIMING: FlashTiming = {
   md5MiBps: 0,
 };
 
+/** One erased sector, shared read-only: what a sector that was never programmed reads as. */
+const ERASED_SECTOR = new Uint8Array(SECTOR).fill(0xff);
+
+/**
+ * The flash array, sparse: a sector takes memory only once it is programmed (erased sectors read
+ * 0xFF), so 48 simulated 4 MiB boards flashing 1 MB each hold about 48 MB, not 192 MB. Each
+ * allocated sector also knows from where on it is still erased, so the usual sequential write
+ * into a freshly erased sector is a plain copy while any other write keeps NOR semantics (AND).
+ */
 export class SimFlash {
-  readonly bytes: Uint8Array;
+  readonly size: number;
   timing: FlashTiming;
   /** Bytes programmed since power-on (for the "reset mid-write" fault). */
   programmed = 0;
+  private readonly sectors: (Uint8Array | undefined)[];
+  /** Per sector: every byte from this index on is still erased (0xFF). */
+  private readonly erasedFrom: Uint16Array;
 
   constructor(size: number, timing: FlashTiming) {
-    this.bytes = new Uint8Array(size).fill(0xff);
+    this.size = size;
     this.timing = timing;
+    const count = Math.ceil(size / SECTOR);
+    this.sectors = new Array<Uint8Array | undefined>(count).fill(undefined);
+    this.erasedFrom = new Uint16Array(count);
   }
 
-  get size(): number {
-    return this.bytes.length;
+  /** Bytes of memory the programmed sectors hold (for tests and the bench). */
+  get allocatedBytes(): number {
+    let n = 0;
+    for (const s of this.sectors) if (s) n += SECTOR;
+    return n;
   }
 
   /** Erases [offset, offset+length) rounded out to sectors; returns the time it takes. */
@@ -63,7 +81,7 @@ export class SimFlash {
     while (start < end) {
       const block = start % BLOCK === 0 && end - start >= BLOCK;
       const n = block ? BLOCK : SECTOR;
-      this.bytes.fill(0xff, start, start + n);
+      for (let s = start / SECTOR; s < (start + n) / SECTOR; s++) this.sectors[s] = undefined;
       ms += block ? this.timing.blockEraseMs : this.timing.sectorEraseMs;
       start += n;
     }
@@ -84,24 +102,81 @@ export class SimFlash {
   }
 
   eraseAll(): number {
-    this.bytes.fill(0xff);
+    this.sectors.fill(undefined);
     return this.timing.chipEraseMs;
   }
 
   /** Programs `data` at `offset` (NOR semantics: AND); returns the time it takes. */
   program(offset: number, data: Uint8Array): number {
     const end = Math.min(this.size, offset + data.length);
-    const bytes = this.bytes;
-    for (let i = offset; i < end; i++) bytes[i] = (bytes[i] as number) & (data[i - offset] as number);
+    if (end <= offset) return 0;
+    this.writeBits(offset, data.subarray(0, end - offset), true);
     this.programmed += end - offset;
-    return (Math.ceil((end - offset) / PAGE) || 0) * this.timing.pageProgramMs;
+    return Math.ceil((end - offset) / PAGE) * this.timing.pageProgramMs;
   }
 
+  /** Overwrites bytes as they are (out of band: preloading an image, a stuck bit). */
+  write(offset: number, data: Uint8Array): void {
+    const end = Math.min(this.size, offset + data.length);
+    if (end > offset) this.writeBits(offset, data.subarray(0, end - offset), false);
+  }
+
+  /** The byte at `offset`. */
+  byteAt(offset: number): number {
+    const s = this.sectors[Math.floor(offset / SECTOR)];
+    return s ? (s[offset % SECTOR] as number) : 0xff;
+  }
+
+  /** A copy of [offset, offset+length). */
   read(offset: number, length: number): Uint8Array {
-    return this.bytes.slice(offset, offset + length);
+    const end = Math.min(this.size, offset + length);
+    const out = new Uint8Array(Math.max(0, end - offset));
+    this.forEachRun(offset, end, (run, at) => out.set(run, at - offset));
+    return out;
+  }
+
+  /** Feeds [offset, offset+length) to `hash` sector by sector, without copying. */
+  hash(offset: number, length: number, hash: { update(data: Uint8Array): unknown }): void {
+    this.forEachRun(offset, Math.min(this.size, offset + length), (run) => hash.update(run));
   }
 
   md5Cost(length: number): number {
     return this.timing.md5MiBps > 0 ? (length / (1024 * 1024) / this.timing.md5MiBps) * 1000 : 0;
+  }
+
+  private forEachRun(offset: number, end: number, fn: (run: Uint8Array, at: number) => void): void {
+    for (let at = offset; at < end; ) {
+      const index = Math.floor(at / SECTOR);
+      const from = at - index * SECTOR;
+      const to = Math.min(SECTOR, end - index * SECTOR);
+      fn((this.sectors[index] ?? ERASED_SECTOR).subarray(from, to), at);
+      at += to - from;
+    }
+  }
+
+  private writeBits(offset: number, data: Uint8Array, and: boolean): void {
+    const end = offset + data.length;
+    for (let at = offset; at < end; ) {
+      const index = Math.floor(at / SECTOR);
+      const from = at - index * SECTOR;
+      const to = Math.min(SECTOR, end - index * SECTOR);
+      const src = data.subarray(at - offset, at - offset + (to - from));
+      let sector = this.sectors[index];
+      if (!sector) {
+        sector = new Uint8Array(SECTOR).fill(0xff);
+        this.sectors[index] = sector;
+        this.erasedFrom[index] = 0;
+      }
+      const clean = this.erasedFrom[index] as number;
+      if (!and || from >= clean) sector.set(src, from);
+      else {
+        // Bytes below the erased mark may hold data: a NOR program only clears bits there.
+        const split = Math.min(to, clean);
+        for (let i = from; i < split; i++) sector[i] = (sector[i] as number) & (src[i - from] as number);
+        if (to > split) sector.set(src.subarray(split - from), split);
+      }
+      if (to > clean) this.erasedFrom[index] = to;
+      at += to - from;
+    }
   }
 }

@@ -179,7 +179,7 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
         fail(StubError.NOT_ENOUGH_DATA);
         return;
       }
-      sim.flashOp = undefined;
+      sim.endFlashOp();
       const reboot = d.length >= 4 && readU32(d, 0) === 0;
       sim.reply(cmd.op, 0);
       if (reboot) sim.at(sim.now() + 1, () => sim.runApp());
@@ -200,9 +200,9 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
         fail(stub ? StubError.BAD_DATA_LEN : RomError.INVALID_PARAM);
         return;
       }
-      const digest = createHash("md5")
-        .update(sim.flash.bytes.subarray(addr, addr + size))
-        .digest();
+      const hash = createHash("md5");
+      sim.flash.hash(addr, size, hash);
+      const digest = hash.digest();
       if (sim.faults.wrongMd5) digest[0] = (digest[0] ?? 0) ^ 0x5a;
       const body = stub ? Uint8Array.from(digest) : new TextEncoder().encode(digest.toString("hex"));
       const t = sim.busy(sim.flash.md5Cost(size));

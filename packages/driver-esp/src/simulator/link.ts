@@ -49,7 +49,7 @@ export class SimLink implements SimOutput {
     }
     const start = Math.max(now, this.txFree);
     this.txFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
-    const copy = Uint8Array.from(bytes);
+    const copy = new Uint8Array(bytes);
     clock.at(this.txFree, (due) => {
       if (this.closed || !sim.connected) return;
       let data = this.impair(copy, baud, sim.uartBaud);
@@ -75,7 +75,7 @@ export class SimLink implements SimOutput {
     const clock = this.sim.clock;
     const start = Math.max(this.sim.now(), this.rxFree);
     this.rxFree = start + (clock.mode === "real" ? wireMs(bytes.length, baud) : 0);
-    const copy = Uint8Array.from(bytes);
+    const copy = new Uint8Array(bytes);
     clock.at(this.rxFree, (due) => {
       if (this.closed) return;
       if (clock.mode === "real") {

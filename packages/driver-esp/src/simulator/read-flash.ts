@@ -20,9 +20,9 @@ export function readFlashAck(sim: EspSimulator, data: Uint8Array): void {
   rf.acked = Math.max(rf.acked, readU32(data, 0));
   if (rf.acked >= rf.length) {
     sim.readFlash = undefined;
-    const digest = createHash("md5")
-      .update(sim.flash.bytes.subarray(rf.offset, rf.offset + rf.length))
-      .digest();
+    const hash = createHash("md5");
+    sim.flash.hash(rf.offset, rf.length, hash);
+    const digest = hash.digest();
     sim.send(slipEncode(Uint8Array.from(digest)));
     return;
   }

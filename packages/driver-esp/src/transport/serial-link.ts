@@ -128,7 +128,7 @@ class BindingLink implements SerialLink {
     while (!this.closed) {
       try {
         const { bytesRead } = await this.raw.read(this.buffer, 0, this.buffer.length);
-        if (bytesRead > 0) this.onData?.(Uint8Array.from(this.buffer.subarray(0, bytesRead)));
+        if (bytesRead > 0) this.onData?.(new Uint8Array(this.buffer.subarray(0, bytesRead)));
       } catch (error) {
         if (this.closed || (error as { canceled?: boolean }).canceled) return;
         this.markLost(error);
