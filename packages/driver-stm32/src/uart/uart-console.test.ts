@@ -1,4 +1,4 @@
-import { isFactoryError } from "@factory/core";
+import { type ConsoleTest, isFactoryError, runConsoleTests } from "@factory/core";
 import { createSimBinding } from "@factory/serial";
 import { describe, expect, it } from "vitest";
 import { Stm32Driver } from "../driver/driver";
@@ -175,6 +175,34 @@ describe("the application console over the UART, after the bootloader", () => {
     } finally {
       await session.close();
     }
+  });
+
+  it("the pipeline's console tests pass on a good part and fail on each app fault", async () => {
+    const run = async (faults: { noBanner?: boolean; wrongAnswer?: boolean }) => {
+      const { driver, port } = rig({ app: { faults } });
+      const session = await driver.open(port);
+      try {
+        const uid = (await session.identify()).uniqueId;
+        const tests: ConsoleTest[] = [
+          { name: "banner", command: "", expect: "ready", timeoutMs: 300 },
+          { name: "identity", command: "info", expect: `OK STM32F40x/41x ${uid}`, timeoutMs: 300 },
+        ];
+        await session.flash(app);
+        // as the pipeline's test step does it
+        await session.reset("app");
+        const console = await session.openConsole();
+        try {
+          return Object.fromEntries((await runConsoleTests(console, tests)).map((r) => [r.name, r.passed]));
+        } finally {
+          await console.close();
+        }
+      } finally {
+        await session.close();
+      }
+    };
+    expect(await run({})).toEqual({ banner: true, identity: true });
+    expect(await run({ noBanner: true })).toEqual({ banner: false, identity: true });
+    expect(await run({ wrongAnswer: true })).toEqual({ banner: true, identity: false });
   });
 
   it("refuses a console while the part sits in its bootloader", async () => {
