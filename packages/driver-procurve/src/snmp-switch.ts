@@ -19,7 +19,8 @@ import { PKG, procurveError } from "./errors";
 import { HP_MODELS, Oid } from "./oids";
 import { readArp } from "./snmp/arp";
 import { type NetSnmpSession, SnmpClient, type SnmpOptions } from "./snmp/client";
-import { type FdbSource, readFdb, readVlanMap, type StatusCache } from "./snmp/fdb";
+import { type FdbSource, type RawFdbRow, readFdb, readVlanMap, type StatusCache } from "./snmp/fdb";
+import { readFdbOfIds, readPvids } from "./snmp/port-fdb";
 import { type PortMap, readOperStatus, readPortMap } from "./snmp/port-map";
 import { TrapListener, type TrapListenerOptions } from "./snmp/trap-listener";
 import { DEFAULT_TIMING, type WatchSource, type WatchTiming, watchSwitch } from "./watch/watcher";
@@ -63,6 +64,8 @@ export class SnmpSwitch implements SwitchDriver {
   private readonly client: SnmpClient;
   private readonly uplinks: ReadonlySet<string>;
   private map: { at: number; ports: PortMap; vlans: Map<number, number> } | undefined;
+  /** dot1qPvid by bridge port, read with (and dropped with) the port map; null: not answered. */
+  private pvids: { map: PortMap; byBridgePort: Map<number, number | null> } | undefined;
   private source: FdbSource | undefined;
   private readonly statusCache: StatusCache;
   private listener: TrapListener | undefined;
@@ -218,15 +221,74 @@ export class SnmpSwitch implements SwitchDriver {
     if (raw.rows.some((r) => !map.byBridgePort.has(r.bridgePort)) && Date.now() - this.map!.at > 5000) {
       map = await this.portMap(signal, true);
     }
+    return this.entries(raw.rows, map);
+  }
+
+  /** Rows with front-panel names and VLAN ids; rows of CPU or internal ports are dropped. */
+  private entries(rows: RawFdbRow[], map: PortMap): FdbEntry[] {
     const vlans = this.map!.vlans;
     const out: FdbEntry[] = [];
-    for (const row of raw.rows) {
+    for (const row of rows) {
       const port = map.byBridgePort.get(row.bridgePort);
       if (!port) continue; // CPU or internal port, not on the front panel
       const vlan = row.fdbId === undefined ? undefined : vlans.size > 0 ? vlans.get(row.fdbId) : row.fdbId;
       out.push({ mac: row.mac, port: port.name, ...(vlan === undefined ? {} : { vlan }) });
     }
     return out;
+  }
+
+  /**
+   * Learned entries of a few ports without the whole FDB: over Q-BRIDGE, the rows of the ports'
+   * own VLANs (dot1qPvid → FDB id), one small subtree each. A port in another VLAN's FDB (tagged
+   * traffic) is missed here and found by the next whole read. Falls back to the whole FDB when
+   * the switch answers only BRIDGE-MIB (indexed by MAC alone: no port or VLAN range to walk) or
+   * does not tell a port's PVID.
+   */
+  private async portFdb(names: readonly string[], signal?: AbortSignal): Promise<FdbEntry[]> {
+    const wanted = new Set(names);
+    const whole = async (why: string): Promise<FdbEntry[]> => {
+      this.logger.debug("port FDB read", { ports: names, via: "whole", why });
+      return (await this.fdb(signal)).filter((e) => wanted.has(e.port));
+    };
+    if (this.source !== "q-bridge") return whole("no Q-BRIDGE FDB");
+    const map = await this.portMap(signal);
+    const ports = names.map((n) => map.byName.get(n));
+    if (ports.some((p) => p === undefined || p.uplink)) return whole("uplink or unknown port");
+    const bridgePorts = ports.map((p) => p!.bridgePort ?? p!.ifIndex);
+    const fdbIds = await this.fdbIdsOf(bridgePorts, map, signal);
+    if (!fdbIds) return whole("no dot1qPvid for the port");
+    this.logger.debug("port FDB read", { ports: names, via: "fdb-id", fdbIds });
+    const raw = await readFdbOfIds(this.client, fdbIds, signal);
+    if (raw.malformed > 0) {
+      this.logger.warn("skipped malformed FDB rows", { target: this.client.target, rows: raw.malformed });
+    }
+    return this.entries(raw.rows, map).filter((e) => wanted.has(e.port));
+  }
+
+  /** The FDB ids the ports' untagged VLANs learn into; undefined when a PVID is unknown. */
+  private async fdbIdsOf(
+    bridgePorts: number[],
+    map: PortMap,
+    signal?: AbortSignal,
+  ): Promise<number[] | undefined> {
+    if (this.pvids?.map !== map) this.pvids = { map, byBridgePort: new Map() };
+    const known = this.pvids.byBridgePort;
+    const missing = bridgePorts.filter((bp) => !known.has(bp));
+    if (missing.length > 0) {
+      const read = await readPvids(this.client, missing, signal);
+      for (const bp of missing) known.set(bp, read.get(bp) ?? null);
+    }
+    const vlans = this.map!.vlans;
+    const ids: number[] = [];
+    for (const bp of bridgePorts) {
+      const vid = known.get(bp);
+      if (vid === null || vid === undefined) return undefined;
+      // dot1qVlanFdbId maps FDB id → VLAN; without it the FDB id is taken to be the VLAN id.
+      const id = vlans.size > 0 ? [...vlans].find(([, v]) => v === vid)?.[0] : vid;
+      if (id === undefined) return undefined;
+      ids.push(id);
+    }
+    return ids;
   }
 
   private async portMap(signal?: AbortSignal, fresh = false): Promise<PortMap> {
@@ -248,6 +310,7 @@ export class SnmpSwitch implements SwitchDriver {
     const source: WatchSource = {
       ports: async (signal) => (await this.portMap(signal, true)).ports,
       readFdb: (signal) => this.fdb(signal),
+      readPortFdb: (ports, signal) => this.portFdb(ports, signal),
       readLinks: async (signal) => {
         const [oper, map] = await Promise.all([readOperStatus(this.client, signal), this.portMap(signal)]);
         return new Map(map.ports.map((p) => [p.name, oper.get(p.ifIndex) ?? p.operStatus] as const));

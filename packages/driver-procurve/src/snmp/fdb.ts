@@ -86,7 +86,7 @@ async function readOne(
   const rows: RawFdbRow[] = [];
   let malformed = 0;
   for (const row of ports) {
-    const parsed = parseRow(row, q);
+    const parsed = parseFdbRow(row, q);
     if (!parsed) {
       malformed++;
       continue;
@@ -99,7 +99,8 @@ async function readOne(
   return { source, rows, malformed };
 }
 
-function parseRow(row: ColumnRow, q: boolean): RawFdbRow | undefined {
+/** One dot1qTpFdbPort (`q`, index fdbId.mac) or dot1dTpFdbPort (index mac) row; undefined when malformed. */
+export function parseFdbRow(row: ColumnRow, q: boolean): RawFdbRow | undefined {
   if (row.index.length !== (q ? 7 : 6)) return undefined;
   const mac = macFromOctets(q ? row.index.slice(1) : row.index);
   if (!mac) return undefined;

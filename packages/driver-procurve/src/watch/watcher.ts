@@ -17,6 +17,12 @@ export interface WatchSource {
   ports(signal: AbortSignal): Promise<SwitchPort[]>;
   /** Learned entries of every port, uplinks included. */
   readFdb(signal: AbortSignal): Promise<FdbEntry[]>;
+  /**
+   * Learned entries of `ports`, read as cheaply as the switch allows (over SNMP: only the FDB
+   * of the ports' own VLANs). May miss entries a full read has (a tagged VLAN), never invents
+   * any: the watcher reports only arrivals from it. Absent: arrival polls read the whole FDB.
+   */
+  readPortFdb?(ports: readonly string[], signal: AbortSignal): Promise<FdbEntry[]>;
   /** Link state of every front-panel port, by name. */
   readLinks(signal: AbortSignal): Promise<Map<string, SwitchPort["operStatus"]>>;
   /** Pushed link changes (traps); resolves to an unsubscribe function. Absent when not configured. */
@@ -27,11 +33,16 @@ export interface WatchSource {
 }
 
 export interface WatchTiming {
-  /** Regular FDB + link poll interval, ms (2000). */
+  /** Regular FDB + link poll interval, ms (2000): the fallback when traps are lost. */
   pollIntervalMs: number;
-  /** FDB poll interval after a link up until a MAC appears, ms (100). */
+  /**
+   * First wait between arrival reads after a link up, ms (100). Arrival reads ask only for the
+   * port's entries; the wait doubles after each read that finds nothing, up to `arrivalMaxPollMs`.
+   */
   arrivalPollMs: number;
-  /** How long to keep polling quickly after a link up, ms (10000). */
+  /** Longest wait between arrival reads, ms (1000). */
+  arrivalMaxPollMs: number;
+  /** How long to look for an arrival after a link up, ms (10000); the regular poll goes on after. */
   arrivalDeadlineMs: number;
   /** Longest wait between retries while the switch fails, ms (30000). */
   maxBackoffMs: number;
@@ -40,6 +51,7 @@ export interface WatchTiming {
 export const DEFAULT_TIMING: WatchTiming = {
   pollIntervalMs: 2000,
   arrivalPollMs: 100,
+  arrivalMaxPollMs: 1000,
   arrivalDeadlineMs: 10_000,
   maxBackoffMs: 30_000,
 };
@@ -47,8 +59,12 @@ export const DEFAULT_TIMING: WatchTiming = {
 /**
  * Joins pushed link events (traps) with FDB polls into one event stream. The first event is
  * `health ok` once the baseline is read; the baseline itself is not reported. After a link up
- * the FDB is polled every `arrivalPollMs` until a MAC shows on that port or the deadline passes,
- * and the MACs seen there are reported as learned (the switch flushed the port on link down).
+ * (trap or poll) the port's own entries are read at once and then after `arrivalPollMs`,
+ * doubling up to `arrivalMaxPollMs`, until a MAC shows on that port or `arrivalDeadlineMs`
+ * passes; the MACs seen there are reported as learned (the switch flushed the port on link
+ * down). A bridge learns a MAC only when the unit sends a frame, so the first reads may find
+ * nothing. The whole FDB and the links are still read every `pollIntervalMs`, and at once after
+ * a link down, so a lost trap costs at most one interval.
  * Errors become `health` events and the watcher retries with back-off; it ends only on abort.
  */
 export function watchSwitch(
@@ -99,7 +115,8 @@ class WatchRun {
   private macs = new Map<string, FdbEntry>();
   private links = new Map<string, SwitchPort["operStatus"]>();
   private watched = new Set<string>();
-  private readonly fastUntil = new Map<string, number>();
+  /** Ports that came up and show no MAC yet: when to give up, when to read next, the next wait. */
+  private readonly arrivals = new Map<string, { until: number; next: number; step: number }>();
   private readonly pendingLinks: Array<{ port: string; up: boolean }> = [];
   private readonly waker = new Waker();
   private healthy: boolean | undefined;
@@ -151,36 +168,58 @@ class WatchRun {
         backoff = Math.min(backoff * 2, this.timing.maxBackoffMs);
       }
     }
-    let lastPoll = Date.now();
-    let lastLinkPoll = lastPoll;
+    let lastFull = Date.now();
+    let lastLinkPoll = lastFull;
     backoff = this.timing.pollIntervalMs;
+    const fullAt = (): number => lastFull + (this.healthy === false ? backoff : this.timing.pollIntervalMs);
     while (!this.signal.aborted) {
-      const fast = this.fastUntil.size > 0;
-      const interval =
-        this.healthy === false ? backoff : fast ? this.timing.arrivalPollMs : this.timing.pollIntervalMs;
       if (this.pendingLinks.length === 0 && !this.pollSoon) {
-        await this.waker.wait(lastPoll + interval - Date.now(), this.signal);
+        await this.waker.wait(Math.min(fullAt(), this.nextArrival()) - Date.now(), this.signal);
       }
       if (this.signal.aborted) return;
       this.applyLinks();
       const now = Date.now();
-      const due =
-        this.pollSoon || now >= lastPoll + (this.fastUntil.size > 0 ? this.timing.arrivalPollMs : interval);
-      if (!due) continue;
-      this.pollSoon = false;
-      lastPoll = now;
+      const full = this.pollSoon || now >= fullAt();
+      const ports = full ? [] : this.dueArrivals(now);
+      if (!full && ports.length === 0) continue;
       try {
-        const withLinks = now >= lastLinkPoll + this.timing.pollIntervalMs || this.healthy === false;
-        await this.poll(withLinks);
-        if (withLinks) lastLinkPoll = now;
+        if (full) {
+          this.pollSoon = false;
+          lastFull = now;
+          const withLinks = now >= lastLinkPoll + this.timing.pollIntervalMs || this.healthy === false;
+          await this.poll(withLinks);
+          if (withLinks) lastLinkPoll = now;
+        } else {
+          await this.pollArrivals(ports);
+        }
         backoff = this.timing.pollIntervalMs;
         this.setHealth(true);
       } catch (error) {
         if (this.signal.aborted || isAbortError(error)) return;
         this.setHealth(false, error);
+        lastFull = now;
         backoff = Math.min(backoff * 2, this.timing.maxBackoffMs);
       }
     }
+  }
+
+  /** When the next arrival read is due (Infinity when none is, or while the switch fails). */
+  private nextArrival(): number {
+    if (this.healthy === false) return Number.POSITIVE_INFINITY;
+    let next = Number.POSITIVE_INFINITY;
+    for (const a of this.arrivals.values()) next = Math.min(next, a.next);
+    return next;
+  }
+
+  /** Ports whose arrival read is due now; drops the ones past their deadline. */
+  private dueArrivals(now: number): string[] {
+    if (this.healthy === false) return [];
+    const due: string[] = [];
+    for (const [port, a] of this.arrivals) {
+      if (now > a.until) this.arrivals.delete(port);
+      else if (now >= a.next) due.push(port);
+    }
+    return due;
   }
 
   private async baseline(): Promise<void> {
@@ -208,7 +247,7 @@ class WatchRun {
       if (!this.watched.has(port)) continue;
       // A trap is a fact: report it even if the last poll already saw the new state.
       this.setLink(port, up ? "up" : "down", true);
-      if (!up) this.pollSoon = true;
+      if (!up) this.pollSoon = true; // the whole read reports what left
     }
   }
 
@@ -220,13 +259,22 @@ class WatchRun {
     if (status === "up") {
       // The switch flushed this port on link down: what shows here now is an arrival.
       for (const [mac, e] of this.macs) if (e.port === port) this.macs.delete(mac);
-      this.fastUntil.set(port, Date.now() + this.timing.arrivalDeadlineMs);
-      this.pollSoon = true;
+      const now = Date.now();
+      this.arrivals.set(port, {
+        until: now + this.timing.arrivalDeadlineMs,
+        next: now,
+        step: this.timing.arrivalPollMs,
+      });
+      this.waker.notify();
+    } else {
+      this.arrivals.delete(port);
     }
   }
 
   private async poll(withLinks: boolean): Promise<void> {
+    const t0 = Date.now();
     const fdb = await this.source.readFdb(this.signal);
+    this.logger.debug("switch poll", { scope: "all", ms: Date.now() - t0, entries: fdb.length });
     if (withLinks) {
       const links = await this.source.readLinks(this.signal);
       for (const [port, status] of links) if (this.watched.has(port)) this.setLink(port, status);
@@ -245,8 +293,50 @@ class WatchRun {
     }
     this.macs = next;
     const now = Date.now();
-    for (const [port, until] of this.fastUntil) {
-      if (now > until || [...next.values()].some((e) => e.port === port)) this.fastUntil.delete(port);
+    for (const [port, a] of this.arrivals) {
+      if (now > a.until || [...next.values()].some((e) => e.port === port)) this.arrivals.delete(port);
+    }
+  }
+
+  /**
+   * Reads only `ports` (ports waiting for an arrival) and reports the MACs new on them. Never
+   * reports a MAC gone: a port read may see less than the whole FDB. Without `readPortFdb` in
+   * the source this is a whole read.
+   */
+  private async pollArrivals(ports: string[]): Promise<void> {
+    if (!this.source.readPortFdb) {
+      await this.poll(false);
+      this.backOffArrivals(ports);
+      return;
+    }
+    const t0 = Date.now();
+    const entries = await this.source.readPortFdb(ports, this.signal);
+    this.logger.debug("switch poll", { scope: "ports", ports, ms: Date.now() - t0, entries: entries.length });
+    // Links that changed during the read are applied after its report (the next turn of the
+    // loop): a link down then comes after the MAC it read, and its whole read reports it gone.
+    const at = new Date();
+    for (const e of entries) {
+      if (!ports.includes(e.port)) continue;
+      const old = this.macs.get(e.mac);
+      if (old && old.port === e.port) continue;
+      if (old) this.emit({ type: "mac-gone", port: old.port, mac: e.mac, ...vlan(old), at });
+      this.emit({ type: "mac-learned", port: e.port, mac: e.mac, ...vlan(e), at });
+      this.macs.set(e.mac, e);
+    }
+    for (const port of ports) {
+      if (entries.some((e) => e.port === port)) this.arrivals.delete(port);
+    }
+    this.backOffArrivals(ports);
+  }
+
+  /** Ports still waiting after a read wait twice as long (up to `arrivalMaxPollMs`) for the next. */
+  private backOffArrivals(ports: string[]): void {
+    const now = Date.now();
+    for (const port of ports) {
+      const a = this.arrivals.get(port);
+      if (!a) continue;
+      a.next = now + a.step;
+      a.step = Math.min(a.step * 2, this.timing.arrivalMaxPollMs);
     }
   }
 
