@@ -13,7 +13,8 @@
  * printed with the figures: other jobs on the same cores change them.
  *
  * Options: --seconds N (per run, default 5), --rate N (default 5000), --cdn-mb N (file size,
- * default 1024), --cdn-rounds N (default 2), --skip-pg, --skip-cdn, --skip-ingest.
+ * default 1024), --cdn-rounds N (default 2), --skip-pg, --skip-cdn, --skip-ingest, --units 20,100,1000
+ * (the unit counts), --cpu-prof DIR (write the server processes' CPU profiles there).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -47,12 +48,17 @@ const { values } = parseArgs({
     "skip-pg": { type: "boolean" },
     "skip-cdn": { type: "boolean" },
     "skip-ingest": { type: "boolean" },
+    units: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const seconds = Number(values.seconds ?? 5);
 const goalRate = Number(values.rate ?? 5000);
 const cdnMb = Number(values["cdn-mb"] ?? 1024);
 const cdnRounds = Number(values["cdn-rounds"] ?? 2);
+const unitCounts = (values.units ?? "20,100,1000").split(",").map(Number);
+/** Directory for the server processes' CPU profiles (`node --cpu-prof`), when given. */
+const cpuProfDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
 const serveMain = path.join(here, "../src/testing/serve-main.ts");
@@ -95,7 +101,18 @@ async function startServerProcess(
   );
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", serveMain, "--config", config, "--port", "0", "--host", "127.0.0.1"],
+    [
+      ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []),
+      "--import",
+      "tsx",
+      serveMain,
+      "--config",
+      config,
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+    ],
     {
       cwd: repoRoot,
       env: { ...process.env, FACTORY_MASTER_KEY: "33".repeat(32), ...env },
@@ -147,6 +164,23 @@ interface IngestStep {
   peak: LoadResult;
   atRate?: LoadResult;
   serverCpuUsPerRequest: number;
+  clientCpuUsPerRequest: number;
+  atRateServerCpuUsPerRequest?: number;
+  atRateClientCpuUsPerRequest?: number;
+}
+
+/** Runs one load and measures the CPU time the server process and this client spent per request. */
+async function measured(pid: number, run: () => Promise<LoadResult>) {
+  const server = cpuSeconds([pid]);
+  const client = process.cpuUsage();
+  const result = await run();
+  const used = process.cpuUsage(client);
+  const requests = Math.max(1, result.requests);
+  return {
+    result,
+    serverUs: ((cpuSeconds([pid]) - server) * 1e6) / requests,
+    clientUs: (used.user + used.system) / requests,
+  };
 }
 
 async function ingest(label: string, url: string, pid: number, withRate: boolean): Promise<IngestStep[]> {
@@ -154,18 +188,26 @@ async function ingest(label: string, url: string, pid: number, withRate: boolean
   // Warm-up: the server compiles its hot paths and the units exist before anything is timed.
   await closedLoop({ url, units: 1000, connections: 32, seconds: Math.min(2, seconds), request });
   const steps: IngestStep[] = [];
-  for (const units of [20, 100, 1000]) {
-    const before = cpuSeconds([pid]);
-    const peak = await closedLoop({ url, units, connections: Math.min(units, 64), seconds, request });
-    const cpuUs = ((cpuSeconds([pid]) - before) * 1e6) / Math.max(1, peak.requests);
-    console.log(
-      `${label} ${String(units).padStart(5)} units  peak   : ${fmt(peak)}  (server CPU ${cpuUs.toFixed(0)} µs/heartbeat; load ${load()})`,
+  for (const units of unitCounts) {
+    const peak = await measured(pid, () =>
+      closedLoop({ url, units, connections: Math.min(units, 64), seconds, request }),
     );
-    const step: IngestStep = { units, peak, serverCpuUsPerRequest: cpuUs };
+    console.log(
+      `${label} ${String(units).padStart(5)} units  peak   : ${fmt(peak.result)}  (CPU µs/heartbeat: server ${peak.serverUs.toFixed(0)}, client ${peak.clientUs.toFixed(0)}; load ${load()})`,
+    );
+    const step: IngestStep = {
+      units,
+      peak: peak.result,
+      serverCpuUsPerRequest: peak.serverUs,
+      clientCpuUsPerRequest: peak.clientUs,
+    };
     if (withRate) {
-      step.atRate = await openLoop({ url, units, rate: goalRate, seconds, request });
+      const atRate = await measured(pid, () => openLoop({ url, units, rate: goalRate, seconds, request }));
+      step.atRate = atRate.result;
+      step.atRateServerCpuUsPerRequest = atRate.serverUs;
+      step.atRateClientCpuUsPerRequest = atRate.clientUs;
       console.log(
-        `${label} ${String(units).padStart(5)} units  at ${goalRate}/s: ${fmt(step.atRate)}  (load ${load()})`,
+        `${label} ${String(units).padStart(5)} units  at ${goalRate}/s: ${fmt(atRate.result)}  (CPU µs/heartbeat: server ${atRate.serverUs.toFixed(0)}, client ${atRate.clientUs.toFixed(0)}; load ${load()})`,
       );
     }
     steps.push(step);
@@ -372,6 +414,14 @@ try {
     ),
     p99_ms_at_peak: round2(at1000?.peak.p99),
     server_cpu_us_per_heartbeat: at1000 ? Math.round(at1000.serverCpuUsPerRequest) : null,
+    server_cpu_us_per_heartbeat_at_rate:
+      at1000?.atRateServerCpuUsPerRequest === undefined
+        ? null
+        : Math.round(at1000.atRateServerCpuUsPerRequest),
+    client_cpu_us_per_heartbeat_at_rate:
+      at1000?.atRateClientCpuUsPerRequest === undefined
+        ? null
+        : Math.round(at1000.atRateClientCpuUsPerRequest),
     client_ceiling_per_s: ceiling ? Math.round(ceiling.perSecond) : null,
     pg_heartbeats_per_s: pgSteps ? Math.round(Math.max(...pgSteps.map((s) => s.peak.perSecond))) : null,
     cdn_vs_nginx: cdn?.ratio == null ? null : Number(cdn.ratio.toFixed(2)),

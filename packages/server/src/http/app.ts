@@ -1,16 +1,20 @@
 import { type Logger, noopLogger, type UnitStore } from "@factory/core";
-import { Hono } from "hono";
+import { getRequestListener } from "@hono/node-server";
+import { Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { agentRoutes } from "../agent/routes";
 import { DASHBOARD_HTML, dashboardSnapshot } from "../dashboard";
 import type { EventBus, ServerEvent } from "../events";
 import { openApiDocument } from "../openapi";
 import { HttpStats } from "../prometheus";
+import { createAdmission } from "./admission";
 import { type AuthEnv, clientIp, requireRole, type TokenTable } from "./auth";
 import { bodySizeLimit } from "./body-limit";
-import type { AppDeps } from "./deps";
-import { errorBody, HttpError, respondError } from "./errors";
-import { createRateLimiter } from "./rate-limit";
+import { type AppDeps, createUnitContacts } from "./deps";
+import { errorBody, respondError } from "./errors";
+import { heartbeatRoute } from "./heartbeat";
+import { createHeartbeatFastPath, type NodeHandler, payloadTooLarge } from "./heartbeat-fast-path";
+import { createAppListener } from "./listener";
 import { adminRoutes } from "./routes-admin";
 import { unitRoutes } from "./routes-units";
 import { registrationBody } from "./schemas";
@@ -36,41 +40,39 @@ export interface AppOptions {
 /**
  * The HTTP application (Hono): seed 002 and seed 000 APIs, dashboard, SSE, OpenAPI and
  * Prometheus metrics. Every error is a JSON body with a stable `code`; bad input is answered
- * 4xx before anything is written.
+ * 4xx before anything is written. `listener` serves it on `node:http`, with `POST /api/heartbeat`
+ * on a fast path that skips the Hono adapter (same checks, same code; see
+ * {@link createHeartbeatFastPath}) as long as no plugin added handlers on that path.
  */
-export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats } {
+export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats; listener: NodeHandler } {
   const log = o.logger ?? noopLogger;
   const now = o.now ?? (() => new Date());
   const stats = o.stats ?? new HttpStats();
   const app = new Hono<AuthEnv>();
-  const rate = o.rateLimitPerSecond ?? 2000;
-  const limiter = rate > 0 ? createRateLimiter(rate, rate * 2) : undefined;
-  const authLimit = o.authFailuresPerMinute ?? 30;
-  const authFailures = createRateLimiter(authLimit / 60, authLimit);
+  const admission = createAdmission({
+    rateLimitPerSecond: o.rateLimitPerSecond ?? 2000,
+    authFailuresPerMinute: o.authFailuresPerMinute ?? 30,
+  });
+  const bodyLimitBytes = o.bodyLimitBytes ?? 8 * 1024 * 1024;
   const deps: AppDeps = {
     store: o.store,
     tokens: o.tokens,
     events: o.events,
     logger: log,
     now,
-    onAuthFailure: (ip) => {
-      authFailures.take(ip);
-    },
+    onAuthFailure: (ip) => admission.authFailed(ip),
+    unitContacts: createUnitContacts(log),
   };
 
   app.onError((error, c) => respondError(c, error, log));
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.use("*", async (c, next) => {
+  const front: MiddlewareHandler<AuthEnv> = async (c, next) => {
     const started = performance.now();
-    const ip = clientIp(c.req.raw, c.env);
-    if (limiter && !limiter.take(ip)) {
-      c.header("retry-after", String(limiter.retryAfter(ip)));
-      throw new HttpError(429, "RATE_LIMITED", "Too many requests; slow down");
-    }
-    if (c.req.header("authorization") && authFailures.retryAfter(ip) > 0) {
-      c.header("retry-after", String(authFailures.retryAfter(ip)));
-      throw new HttpError(429, "RATE_LIMITED", "Too many failed logins from this address; wait and retry");
+    const refused = admission.check(clientIp(c.req.raw, c.env), Boolean(c.req.header("authorization")));
+    if (refused) {
+      c.header("retry-after", String(refused.retryAfter));
+      throw refused.error;
     }
     try {
       await next();
@@ -78,19 +80,15 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
       const route = c.req.routePath || "unmatched";
       stats.observe(route, c.req.method, c.res.status, (performance.now() - started) / 1000);
     }
+  };
+  const limitBody = bodySizeLimit(bodyLimitBytes, () => {
+    throw payloadTooLarge(bodyLimitBytes);
   });
-  app.use(
-    "/api/*",
-    bodySizeLimit(o.bodyLimitBytes ?? 8 * 1024 * 1024, () => {
-      throw new HttpError(
-        413,
-        "PAYLOAD_TOO_LARGE",
-        `The body is larger than ${o.bodyLimitBytes ?? 8 * 1024 * 1024} bytes`,
-      );
-    }),
-  );
+  app.use("*", front);
+  app.use("/api/*", limitBody);
 
   for (const plugin of o.plugins ?? []) plugin(app, deps);
+  const heartbeat = heartbeatRoute(app, deps);
   unitRoutes(app, deps);
   agentRoutes(app);
   adminRoutes(app, deps, registrationBody);
@@ -141,5 +139,18 @@ export function createApp(o: AppOptions): { app: Hono<AuthEnv>; stats: HttpStats
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/", (c) => c.html(DASHBOARD_HTML));
   app.get("/dashboard", (c) => c.html(DASHBOARD_HTML));
-  return { app, stats };
+  const listener = createAppListener({
+    app,
+    hono: getRequestListener((request, env) => app.fetch(request, env)),
+    logger: log,
+    fastPaths: [
+      {
+        method: "POST",
+        path: "/api/heartbeat",
+        handlers: [front, limitBody, ...heartbeat],
+        serve: createHeartbeatFastPath({ deps, admission, bodyLimitBytes, stats }),
+      },
+    ],
+  });
+  return { app, stats, listener };
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { createError, ErrorCodes } from "@factory/core";
 import type { MiddlewareHandler } from "hono";
 import { HttpError } from "./errors";
@@ -29,7 +29,7 @@ export interface TokenTable {
   verify(bearer: string): Caller | undefined;
 }
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
+const digest = (s: string): Buffer => hash("sha256", s, "buffer");
 
 /** The hex sha256 of a token, for `tokenSha256` in configs. */
 export const tokenSha256 = (token: string): string => digest(token).toString("hex");
@@ -68,31 +68,50 @@ export function createTokenTable(tokens: readonly TokenConfig[]): TokenTable {
 
 export type AuthEnv = { Variables: { caller: Caller } };
 
-/** Requires a bearer token of one of `roles` (admin always passes unless `adminToo` is false). */
+/**
+ * Checks an `Authorization` header for a bearer token of one of `roles` and returns the caller.
+ * Throws a 401 {@link HttpError} for a missing or unknown token (after calling `onUnknown`, the
+ * brute-force brake) and a 403 for a known token of another role.
+ */
+export function authenticate(
+  table: TokenTable,
+  header: string | undefined,
+  roles: readonly Role[],
+  onUnknown?: () => void,
+): Caller {
+  const match = /^Bearer\s+(\S{1,512})$/i.exec(header ?? "");
+  if (!match) {
+    onUnknown?.();
+    throw new HttpError(401, "UNAUTHORIZED", "Missing bearer token (Authorization: Bearer <token>)");
+  }
+  const caller = table.verify(match[1]!);
+  if (!caller) {
+    onUnknown?.();
+    throw new HttpError(401, "UNAUTHORIZED", "Unknown token");
+  }
+  if (!roles.includes(caller.role)) {
+    throw new HttpError(
+      403,
+      "FORBIDDEN",
+      `Role ${caller.role} may not do this (needs ${roles.join(" or ")})`,
+    );
+  }
+  return caller;
+}
+
+/** Requires a bearer token of one of `roles` and sets `caller` for the handlers after it. */
 export function requireRole(
   table: TokenTable,
   roles: readonly Role[],
   onFailure?: (ip: string) => void,
 ): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S{1,512})$/i.exec(header);
-    if (!match) {
-      onFailure?.(clientIp(c.req.raw, c.env));
-      throw new HttpError(401, "UNAUTHORIZED", "Missing bearer token (Authorization: Bearer <token>)");
-    }
-    const caller = table.verify(match[1]!);
-    if (!caller) {
-      onFailure?.(clientIp(c.req.raw, c.env));
-      throw new HttpError(401, "UNAUTHORIZED", "Unknown token");
-    }
-    if (!roles.includes(caller.role)) {
-      throw new HttpError(
-        403,
-        "FORBIDDEN",
-        `Role ${caller.role} may not do this (needs ${roles.join(" or ")})`,
-      );
-    }
+    const caller = authenticate(
+      table,
+      c.req.header("authorization"),
+      roles,
+      onFailure && (() => onFailure(clientIp(c.req.raw, c.env))),
+    );
     c.set("caller", caller);
     await next();
   };

@@ -28,21 +28,34 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { code, message, ...(details && Object.keys(details).length > 0 && { details }) } };
 }
 
-/** Maps anything thrown in a handler to a JSON answer; 5xx bodies never echo internals. */
-export function respondError(c: Context, error: unknown, log: Logger): Response {
+/**
+ * The status and JSON body answering anything thrown while handling a request; 5xx bodies never
+ * echo internals (the error is logged instead, with `path`).
+ */
+export function errorAnswer(
+  error: unknown,
+  log: Logger,
+  path: string,
+): { status: ContentfulStatusCode; body: ReturnType<typeof errorBody> } {
   if (error instanceof HttpError)
-    return c.json(errorBody(error.code, error.message, error.details), error.status);
+    return { status: error.status, body: errorBody(error.code, error.message, error.details) };
   if (isFactoryError(error)) {
     const status = STATUS[error.code];
     if (status !== undefined && status < 500)
-      return c.json(errorBody(error.code, error.message, error.details), status);
-    log.error("request failed", { code: error.code, error: error.message, path: c.req.path });
-    return c.json(
-      errorBody(error.code, "The server could not complete the request; try again"),
-      status ?? 500,
-    );
+      return { status, body: errorBody(error.code, error.message, error.details) };
+    log.error("request failed", { code: error.code, error: error.message, path });
+    return {
+      status: status ?? 500,
+      body: errorBody(error.code, "The server could not complete the request; try again"),
+    };
   }
   const e = toFactoryError(error, "server");
-  log.error("request failed", { code: e.code, error: e.message, path: c.req.path });
-  return c.json(errorBody(ErrorCodes.INTERNAL, "Internal server error"), 500);
+  log.error("request failed", { code: e.code, error: e.message, path });
+  return { status: 500, body: errorBody(ErrorCodes.INTERNAL, "Internal server error") };
+}
+
+/** Maps anything thrown in a handler to a JSON answer ({@link errorAnswer}). */
+export function respondError(c: Context, error: unknown, log: Logger): Response {
+  const { status, body } = errorAnswer(error, log, c.req.path);
+  return c.json(body, status);
 }

@@ -1,11 +1,12 @@
 import { normalizeMac, tryNormalizeMac, type Unit } from "@factory/core";
 import type { Hono } from "hono";
-import { type AuthEnv, requireRole } from "./auth";
+import { type AuthEnv, clientIp, requireRole } from "./auth";
 import { readJson } from "./body";
 import type { AppDeps } from "./deps";
 import { requestSignal } from "./deps";
 import { HttpError } from "./errors";
-import { debugLogBody, heartbeatBody, reportBody, unitStatus } from "./schemas";
+import { announceUnit } from "./heartbeat";
+import { debugLogBody, reportBody, unitStatus } from "./schemas";
 import { unitJson } from "./views";
 
 function pathMac(raw: string): string {
@@ -23,34 +24,10 @@ const idempotencyKey = (value: string | undefined) => {
   return value;
 };
 
-/** The seed 002 API: heartbeats, reports, unit reads and deletes, label prints, debug logs. */
+/** The seed 002 API (heartbeats aside, see heartbeat.ts): reports, unit reads and deletes, label prints, debug logs. */
 export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
   const auth = (...roles: Parameters<typeof requireRole>[1]) => requireRole(d.tokens, roles, d.onAuthFailure);
-  const announce = (u: Unit) =>
-    d.events.publish({
-      type: "unit",
-      mac: u.mac,
-      status: u.status,
-      ...(u.stage !== undefined && { stage: u.stage }),
-      ...(u.port !== undefined && { port: u.port }),
-      at: u.updatedAt.toISOString(),
-    });
-
-  app.post("/api/heartbeat", auth("unit", "admin"), async (c) => {
-    const body = await readJson(c, heartbeatBody);
-    const unit = await d.store.recordHeartbeat(
-      {
-        mac: body.mac_wan,
-        status: "building",
-        ...(body.stage !== undefined && { stage: body.stage }),
-        ...(body.port !== undefined && { port: String(body.port) }),
-        timestamp: new Date(body.timestamp),
-      },
-      { signal: requestSignal() },
-    );
-    announce(unit);
-    return c.json({ ok: true, mac_wan: unit.mac, status: unit.status });
-  });
+  const announce = (u: Unit) => announceUnit(d.events, u);
 
   app.post("/api/units", auth("unit", "admin"), async (c) => {
     const body = await readJson(c, reportBody);
@@ -80,6 +57,7 @@ export function unitRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
       { signal: requestSignal(), ...(key !== undefined && { idempotencyKey: key }) },
     );
     if (created) announce(unit);
+    d.unitContacts.record(unit.mac, clientIp(c.req.raw, c.env));
     d.logger.info("unit report", {
       mac: unit.mac,
       status: unit.status,

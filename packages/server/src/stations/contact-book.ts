@@ -1,6 +1,5 @@
 import { tryNormalizeMac } from "@factory/core";
-import type { Hono, MiddlewareHandler } from "hono";
-import { type AuthEnv, clientIp } from "../http/auth";
+import type { AppDeps } from "../http/deps";
 
 /**
  * Where each unit last talked to this server from: the source address of its heartbeats and
@@ -31,27 +30,7 @@ export function createContactBook(options: { max?: number; now?: () => Date } = 
   };
 }
 
-const MAC_FIELD = /"mac_wan"\s*:\s*"([^"]{1,32})"/;
-
-/**
- * Records the source address of every accepted heartbeat and report. Reads the body text the
- * route already read (Hono caches it), so it costs one short regex per request.
- */
-export function contactMiddleware(book: ContactBook): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
-    await next();
-    if (c.req.method !== "POST" || c.res.status >= 300) return;
-    try {
-      const mac = MAC_FIELD.exec(await c.req.text())?.[1];
-      if (mac) book.record(mac, clientIp(c.req.raw, c.env));
-    } catch {
-      // The body was not readable as text: nothing to record.
-    }
-  };
-}
-
-/** Mounts the contact recorder on the unit report routes; call before the routes are added. */
-export function recordContacts(app: Hono<AuthEnv>, book: ContactBook): void {
-  app.use("/api/heartbeat", contactMiddleware(book));
-  app.use("/api/units", contactMiddleware(book));
+/** Records the source address of every accepted heartbeat and report (the unit routes report them). */
+export function recordContacts(deps: Pick<AppDeps, "unitContacts">, book: ContactBook): void {
+  deps.unitContacts.listen((mac, address) => book.record(mac, address));
 }

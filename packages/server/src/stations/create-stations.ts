@@ -126,7 +126,7 @@ export async function createStations(o: StationsOptions): Promise<RunningStation
     ...(debug && { debug }),
     contacts,
     mount(app, deps) {
-      recordContacts(app, contacts);
+      recordContacts(deps, contacts);
       labelRoutes(app, deps, label);
       debugRoutes(app, deps, debug && { debug, port: config.debug!.port, signal: controller.signal });
     },

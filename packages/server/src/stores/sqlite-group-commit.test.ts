@@ -25,11 +25,16 @@ const ready = (i: number) => ({
 describe("SQLite heartbeats: one transaction per event-loop turn", () => {
   const dirs: string[] = [];
   const stores: SqliteUnitStore[] = [];
-  const open = (backgroundCheckpoints = true) => {
+  const open = (backgroundCheckpoints = true, groupCommitWindowMs?: number) => {
     const dir = mkdtempSync(path.join(tmpdir(), "factory-group-"));
     dirs.push(dir);
     const file = path.join(dir, "factory.db");
-    const store = createSqliteUnitStore({ file, masterKey: generateMasterKey(), backgroundCheckpoints });
+    const store = createSqliteUnitStore({
+      file,
+      masterKey: generateMasterKey(),
+      backgroundCheckpoints,
+      ...(groupCommitWindowMs !== undefined && { groupCommitWindowMs }),
+    });
     stores.push(store);
     return { store, file };
   };
@@ -51,6 +56,52 @@ describe("SQLite heartbeats: one transaction per event-loop turn", () => {
     const walBatched = statSync(`${batched.file}-wal`).size;
     expect(walBatched * 10).toBeLessThan(walOne);
     expect(await batched.store.listUnits({ limit: 1000 })).toHaveLength(200);
+  });
+
+  it("under load, heartbeats of separate turns within the commit window share one commit", async () => {
+    const { store } = open(true, 60_000);
+    // After a quiet period the first heartbeat is written in its own turn, with no wait.
+    let first = false;
+    void store.recordHeartbeat(beat(1)).then(() => {
+      first = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(first).toBe(true);
+    // A commit just happened: the next heartbeats wait for the window, across turns.
+    const settled: number[] = [];
+    const second = store.recordHeartbeat(beat(2)).then((u) => {
+      settled.push(2);
+      return u;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const third = store.recordHeartbeat(beat(3)).then((u) => {
+      settled.push(3);
+      return u;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toEqual([]);
+    // Any other call writes the queue first; both heartbeats are then stored and answered.
+    expect((await store.getUnit(mac(2)))?.stage).toBe("deploying");
+    expect((await Promise.all([second, third])).map((u) => u.mac)).toEqual([mac(2), mac(3)]);
+    expect(settled).toEqual([2, 3]);
+  });
+
+  it("a heartbeat brings a stuck unit back to building; a building unit keeps its status", async () => {
+    const { store } = open();
+    await store.recordHeartbeat({ ...beat(5), timestamp: new Date(Date.now() - 3_600_000) });
+    expect((await store.markStuck(new Date(Date.now() - 60_000))).map((u) => u.mac)).toEqual([mac(5)]);
+    const [revived, again] = await Promise.all([
+      store.recordHeartbeat(beat(5, "self_test")),
+      store.recordHeartbeat(beat(6)),
+    ]);
+    expect(revived).toMatchObject({ status: "building", stage: "self_test", port: "5" });
+    expect(again.status).toBe("building");
+    expect(await store.listUnits({ status: "stuck" })).toEqual([]);
+    expect((await store.listUnits({ status: "building" })).map((u) => u.mac).sort()).toEqual([
+      mac(5),
+      mac(6),
+    ]);
   });
 
   it("keeps call order: a read or a report right after a queued heartbeat sees it", async () => {

@@ -59,6 +59,13 @@ export interface SqliteUnitStoreOptions {
    * checkpoint's fsyncs never hold up requests. `false` checkpoints on the calling thread.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * Group commit window for heartbeats, in milliseconds (default 2): after a commit, the next one
+   * waits until this much time has passed, so that under load each commit carries many
+   * heartbeats (a commit costs about as much as several heartbeats). A heartbeat arriving when
+   * no commit happened for this long is written in the same event-loop turn. 0: every turn.
+   */
+  groupCommitWindowMs?: number;
   logger?: Logger;
   now?: () => Date;
 }
@@ -182,13 +189,21 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     sqlite.prepare("select coalesce(max(seq), 0) as n from device_registrations").get() as { n: number }
   ).n;
 
-  // The hot path (thousands of heartbeats a second) uses one prepared statement.
+  // The hot path (thousands of heartbeats a second) uses prepared statements. A building unit's
+  // heartbeat leaves `status` out of the update, so the status index is not rewritten each time;
+  // only a stuck unit (or a new one) takes the second statement.
   const heartbeatStmt = sqlite.prepare(
     `insert into units (mac, status, stage, port, last_heartbeat, created_at, updated_at, label_prints)
      values (?, 'building', ?, ?, ?, ?, ?, 0)
-     on conflict (mac) do update set status = 'building', stage = coalesce(excluded.stage, units.stage),
+     on conflict (mac) do update set stage = coalesce(excluded.stage, units.stage),
        port = coalesce(excluded.port, units.port), last_heartbeat = excluded.last_heartbeat, updated_at = excluded.updated_at
-     where units.status in ('building', 'stuck')
+     where units.status = 'building'
+     returning *`,
+  );
+  const revivingHeartbeatStmt = sqlite.prepare(
+    `update units set status = 'building', stage = coalesce(?, stage), port = coalesce(?, port),
+       last_heartbeat = ?, updated_at = ?
+     where mac = ? and status = 'stuck'
      returning *`,
   );
   const check = (o?: SignalOptions) => {
@@ -215,10 +230,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
   };
   const getRow = (mac: string) => db.select().from(s.units).where(eq(s.units.mac, mac)).get();
 
-  // Group commit: heartbeats that arrive in the same event-loop turn are written in one
-  // transaction (one WAL append instead of one per heartbeat); each caller's promise settles
-  // only after that transaction committed. Any other call writes the queue first, so calls
-  // still take effect in the order they were made.
+  // Group commit: heartbeats are queued and written in one transaction (one WAL append instead of
+  // one per heartbeat): those of the same event-loop turn, and under load those of a short window
+  // (a commit starts at most once per `groupCommitWindowMs`). Each caller's promise settles only
+  // after that transaction committed. Any other call writes the queue first, so calls still
+  // take effect in the order they were made.
   interface PendingHeartbeat {
     args: [string, string | null, string | null, number];
     signal: AbortSignal | undefined;
@@ -226,9 +242,25 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     reject: (error: unknown) => void;
   }
   let pending: PendingHeartbeat[] = [];
-  let flushTimer: ReturnType<typeof setImmediate> | undefined;
-  const writeHeartbeat = (p: PendingHeartbeat, t: number) =>
-    heartbeatStmt.get(...p.args, t, t) as RawRow | undefined;
+  let flushTimer:
+    | { kind: "immediate"; id: NodeJS.Immediate }
+    | { kind: "timeout"; id: NodeJS.Timeout }
+    | undefined;
+  let lastFlush = Number.NEGATIVE_INFINITY;
+  const windowMs = options.groupCommitWindowMs ?? 2;
+  const scheduleFlush = () => {
+    if (flushTimer) return;
+    const wait = lastFlush + windowMs - performance.now();
+    flushTimer =
+      wait > 0
+        ? { kind: "timeout", id: setTimeout(flushHeartbeats, wait) }
+        : { kind: "immediate", id: setImmediate(flushHeartbeats) };
+  };
+  const writeHeartbeat = (p: PendingHeartbeat, t: number) => {
+    const [mac, stage, port, at] = p.args;
+    return (heartbeatStmt.get(mac, stage, port, at, t, t) ??
+      revivingHeartbeatStmt.get(stage, port, at, t, mac)) as RawRow | undefined;
+  };
   const writeHeartbeats = sqlite.transaction((batch: PendingHeartbeat[], t: number) =>
     batch.map((p) => writeHeartbeat(p, t)),
   );
@@ -238,8 +270,10 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     p.reject(transition(mac, getRow(mac)?.status ?? "unknown", "building"));
   };
   function flushHeartbeats(): void {
-    if (flushTimer) clearImmediate(flushTimer);
+    if (flushTimer?.kind === "immediate") clearImmediate(flushTimer.id);
+    else if (flushTimer) clearTimeout(flushTimer.id);
     flushTimer = undefined;
+    lastFlush = performance.now();
     const batch = pending.filter((p) => {
       if (!p.signal?.aborted) return true;
       p.reject(abortedError(p.signal, PKG));
@@ -331,7 +365,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
           resolve,
           reject,
         });
-        flushTimer ??= setImmediate(flushHeartbeats);
+        scheduleFlush();
       });
     },
 
