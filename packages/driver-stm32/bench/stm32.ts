@@ -39,7 +39,7 @@ const ceiling = (lineBytes: number): number => wireMs(BLOCK) / (wireMs(lineBytes
 async function uart(pipelineWrites: boolean) {
   const binding = createSimBinding();
   const sim = new An3155Simulator({ chip: { pid: 0x413, timing: F4_DATASHEET_TIMING } });
-  binding.add("sim:bench", sim, { timing: "real" });
+  const cable = binding.add("sim:bench", sim, { timing: "real" });
   const driver = new Stm32Driver({
     transport: "uart",
     binding,
@@ -53,6 +53,7 @@ async function uart(pipelineWrites: boolean) {
     await session.identify();
     let first = 0;
     let last = 0;
+    const before = { ...cable.stats };
     const started = performance.now();
     await session.flash(
       { regions: [{ name: "app", offset: BASE, data: image }] },
@@ -65,6 +66,12 @@ async function uart(pipelineWrites: boolean) {
       },
     );
     const flashed = performance.now();
+    const blocks = SIZE / BLOCK;
+    // Load-independent: line bytes per 256-byte block, both ways (erase and its ACK included).
+    const lineBytes = {
+      toDevice: (cable.stats.toDevice - before.toDevice) / blocks,
+      toHost: (cable.stats.toHost - before.toHost) / blocks,
+    };
     if (Buffer.compare(Buffer.from(sim.chip.flash.subarray(0, SIZE)), Buffer.from(image)) !== 0) {
       throw new Error("UART bench: the simulated flash does not hold the image");
     }
@@ -82,6 +89,7 @@ async function uart(pipelineWrites: boolean) {
       verify: wireMs(SIZE) / (ended - flashed),
       flashAndVerify: wireMs(SIZE) / (ended - started),
       cpuS: (used.user + used.system) / 1e6,
+      lineBytes,
     };
   } finally {
     await session.close();
@@ -139,7 +147,7 @@ async function dfu() {
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const line = (name: string, r: Awaited<ReturnType<typeof uart>>): string =>
-  `UART 115200 8E1, ${SIZE / 1024} KB, ${name}: write ${s(r.writeMs)} → ${pct(r.write)} of the wire; erase + write ${s(r.flashMs)} → ${pct(r.flash)}; read-back verify ${s(r.verifyMs)} → ${pct(r.verify)}; flash + verify ${pct(r.flashAndVerify)}; ${r.cpuS.toFixed(1)} CPU s`;
+  `UART 115200 8E1, ${SIZE / 1024} KB, ${name}: write ${s(r.writeMs)} → ${pct(r.write)} of the wire; erase + write ${s(r.flashMs)} → ${pct(r.flash)}; read-back verify ${s(r.verifyMs)} → ${pct(r.verify)}; flash + verify ${pct(r.flashAndVerify)}; ${r.lineBytes.toDevice.toFixed(2)} bytes to the part and ${r.lineBytes.toHost.toFixed(2)} back per 256; ${r.cpuS.toFixed(1)} CPU s`;
 
 console.log(
   `wire limit: ${s(wireMs(SIZE))} for ${SIZE} image bytes at ${BAUD} baud, 11 bits each; Write Memory ceiling with ${programMs.toFixed(3)} ms programming per block: ${pct(ceiling(267))} pipelined, ${pct(ceiling(268))} stepwise`,
@@ -159,6 +167,7 @@ console.log(
     uart_wire_efficiency_total: Number(piped.flash.toFixed(3)),
     uart_verify_efficiency: Number(piped.verify.toFixed(3)),
     uart_flash_and_verify_efficiency: Number(piped.flashAndVerify.toFixed(3)),
+    uart_line_bytes_per_block: Number(piped.lineBytes.toDevice.toFixed(2)),
     uart_wire_efficiency_stepwise: Number(plain.write.toFixed(3)),
     uart_wire_efficiency_stepwise_total: Number(plain.flash.toFixed(3)),
     dfu_blocks_per_s: Number(d.blocksPerSecond.toFixed(1)),
