@@ -3,6 +3,7 @@
  * change while a test runs) and units plugged into its ports with a real `snmptrap` link-up.
  * Used by the station end-to-end tests, the `factory label` test and `pnpm bench label`.
  */
+import { performance } from "node:perf_hooks";
 import {
   freeUdpPort,
   liveProcurve,
@@ -25,8 +26,11 @@ const macOid = (mac: string) =>
 export interface SwitchRig {
   /** `stations.switch` for the server config: the procurve driver by package name. */
   driverRef: { driver: string; options: Record<string, unknown> };
-  /** Learns `mac` on `port`, raises the link and sends the link-up trap. */
-  plug(mac: string, port: string): void;
+  /**
+   * Learns `mac` on `port`, raises the link and sends the link-up trap. Returns the
+   * `performance.now()` just before the trap was sent (the start of a link-up latency).
+   */
+  plug(mac: string, port: string): number;
   /** Forgets `mac`, drops the link and sends the link-down trap. */
   unplug(mac: string, port: string): void;
   stop(): Promise<void>;
@@ -37,6 +41,13 @@ export async function startSwitchRig(options: { pollIntervalMs?: number } = {}):
   // The station ports start empty and down.
   const sw = {
     ...base,
+    // Every access port untagged in VLAN 100 (dot1qPvid), as on the factory floor.
+    extra: [
+      ...(base.extra ?? []),
+      ...base.bridgePorts.map(
+        ([bp, ifIndex]): Row => [`1.3.6.1.2.1.17.7.1.4.5.1.1.${bp}`, "66", ifIndex === 289 ? "1" : "100"],
+      ),
+    ],
     fdb: base.fdb.filter((r) => r.bridgePort !== 21 && r.bridgePort !== 22),
     interfaces: base.interfaces.map((i) =>
       i.ifIndex === 21 || i.ifIndex === 22 ? { ...i, oper: 2 as const } : i,
@@ -68,7 +79,9 @@ export async function startSwitchRig(options: { pollIntervalMs?: number } = {}):
     plug(mac, port) {
       sim.update("fdb", qBridgeFdbRows([{ mac, bridgePort: Number(port), fdbId: FDB_ID }]));
       sim.update("ifoper", [ifOper(Number(port), true)]);
+      const sentAt = performance.now();
       trap(port, true);
+      return sentAt;
     },
     unplug(mac, port) {
       sim.update(
