@@ -57,6 +57,19 @@ describe("AN3155 simulator timing and UART", () => {
     expect(sent).toEqual([ACK, ACK, ACK, ACK, 0x01, 0x04, 0x13, ACK]);
   });
 
+  it("a reset during programming drops the pending ACK (the new bootloader session never sees it)", () => {
+    const { sim, sent, runTimers } = attached({ wiring: { reset: "rts", boot0: "dtr" } });
+    sim.onSignals({ dtr: true, rts: false, brk: false }); // BOOT0 high, out of reset
+    sim.onData(Uint8Array.of(0x7f));
+    sent.length = 0;
+    for (const part of writeFrame(BASE, new Uint8Array(256).fill(0x22))) sim.onData(part);
+    sim.onSignals({ dtr: true, rts: true, brk: false }); // NRST low mid-programming
+    sim.onSignals({ dtr: true, rts: false, brk: false });
+    runTimers();
+    expect(sent).toEqual([ACK, ACK]);
+    expect(sim.mode).toBe("autobaud");
+  });
+
   it("erases F4 sectors for their own data-sheet times (16 KB 250 ms, 128 KB 1 s)", () => {
     const { sim, sent, timers, runTimers } = attached();
     const pages = [0, 0, 0, 5]; // N-1 = 1 as two bytes, then sectors 0 and 5

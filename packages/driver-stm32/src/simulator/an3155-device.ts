@@ -53,6 +53,8 @@ export class An3155Simulator implements SimulatedDevice {
   private input: number[] = [];
   private step: Step | undefined;
   private busy = false;
+  /** Bumped by every reset: a busy timer from before it must not answer after it. */
+  private epoch = 0;
   private readonly wiring: FixtureWiring | undefined;
   private boot0 = false;
 
@@ -95,6 +97,7 @@ export class An3155Simulator implements SimulatedDevice {
     const inReset = level(this.wiring.reset);
     if (inReset) {
       this.mode = "off";
+      this.epoch += 1;
       this.app.stop();
       this.input = [];
       this.step = undefined;
@@ -108,6 +111,7 @@ export class An3155Simulator implements SimulatedDevice {
     this.input = [];
     this.step = undefined;
     this.busy = false;
+    this.epoch += 1;
     this.syncedBaud = undefined;
     this.app.stop();
     if (this.boot0 || !this.wiring?.boot0) {
@@ -164,7 +168,9 @@ export class An3155Simulator implements SimulatedDevice {
       return;
     }
     this.busy = true;
+    const epoch = this.epoch;
     this.after(ms, () => {
+      if (epoch !== this.epoch) return;
       this.busy = false;
       if (this.mode === "command" || this.mode === "autobaud") fn();
       this.pump();
