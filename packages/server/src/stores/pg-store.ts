@@ -26,6 +26,7 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
 import { migrationsFolder } from "./migrations";
+import { createPgHeartbeatWriter } from "./pg-heartbeats";
 import * as s from "./schema-pg";
 import {
   computeMetrics,
@@ -125,6 +126,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
   });
   log.info("postgres store open");
   let closed = false;
+  const heartbeats = createPgHeartbeatWriter({ pool, now });
 
   const guard = (o?: SignalOptions) => {
     throwIfAborted(o?.signal, PKG);
@@ -175,34 +177,16 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       guard(o);
       const mac = normalizeMac(hb.mac);
       const at = validDate(hb.timestamp, "timestamp");
-      const t = now();
-      return wrap("recording a heartbeat", async () => {
-        const [row] = await db
-          .insert(s.units)
-          .values({
-            mac,
-            status: "building",
-            stage: hb.stage ?? null,
-            port: hb.port ?? null,
-            lastHeartbeat: at,
-            createdAt: t,
-            updatedAt: t,
-          })
-          .onConflictDoUpdate({
-            target: s.units.mac,
-            set: {
-              status: "building",
-              stage: sql`coalesce(excluded.stage, ${s.units.stage})`,
-              port: sql`coalesce(excluded.port, ${s.units.port})`,
-              lastHeartbeat: at,
-              updatedAt: t,
-            },
-            setWhere: inArray(s.units.status, ["building", "stuck"]),
-          })
-          .returning();
-        if (row) return toUnit(row);
-        throw transition(mac, (await getRow(db, mac))?.status ?? "unknown", "building");
-      });
+      const row = await heartbeats.write(
+        { mac, stage: hb.stage ?? null, port: hb.port ?? null, at },
+        o?.signal,
+      );
+      if (row) return toUnit(row);
+      throw transition(
+        mac,
+        (await wrap("reading a unit", () => getRow(db, mac)))?.status ?? "unknown",
+        "building",
+      );
     },
 
     async recordReport(input: UnitReport, o?: IdempotentOptions) {
@@ -521,6 +505,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
     async close() {
       if (closed) return;
       closed = true;
+      await heartbeats.drain();
       if (ownPool) await pool.end();
       log.info("postgres store closed");
     },
