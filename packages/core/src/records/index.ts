@@ -21,4 +21,10 @@ export {
   readCsvRecords,
 } from "./read-csv-records";
 export { redactSecretText } from "./redact";
+export {
+  createServerRecords,
+  recordToWire,
+  type ServerRecords,
+  type ServerRecordsOptions,
+} from "./server-records";
 export { batchReportFileName, type WriteBatchReportOptions, writeBatchReport } from "./write-batch-report";

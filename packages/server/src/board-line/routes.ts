@@ -5,6 +5,7 @@ import { readJson } from "../http/body";
 import type { AppDeps } from "../http/deps";
 import { streamValues } from "../stations/sse";
 import { BOARD_LINE_HTML } from "./page";
+import { boardLineRecordRoutes } from "./records";
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -34,7 +35,9 @@ export interface BoardLineStation {
  * Live stations and ports of the board line: `factory flash` PUTs each station's port states
  * (`PUT /api/board-line/stations/:station`, station or admin token) about once a second; operators
  * read them (`GET /api/board-line`) or follow them (`GET /api/board-line/events`, SSE `board-line`
- * events carrying every station). State is kept in this server instance's memory only.
+ * events carrying every station, also sent when a device record or batch report arrives). Port
+ * states are kept in this server instance's memory only; records and reports are stored (see
+ * {@link boardLineRecordRoutes}).
  */
 export function boardLineRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
   const stations = new Map<string, BoardLineStation>();
@@ -60,6 +63,12 @@ export function boardLineRoutes(app: Hono<AuthEnv>, d: AppDeps): void {
     const all = snapshot();
     for (const l of listeners) l(all);
     return c.json({ station_id: id, ports: body.ports.length });
+  });
+
+  // A new device record or batch report: followers refresh (the page reloads its record tables).
+  boardLineRecordRoutes(app, d, () => {
+    const all = snapshot();
+    for (const l of listeners) l(all);
   });
 
   app.get("/board-line", (c) => c.html(BOARD_LINE_HTML));

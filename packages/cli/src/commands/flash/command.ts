@@ -16,6 +16,7 @@ import { flashLine } from "./run-flash";
 import { formatSummary } from "./summary";
 
 const USAGE = `Usage: factory flash [--config FILE] [--station ID]... [--batch-size N] [--test-mode] [--continuous]
+                     [--server URL]
 
 Flashes the boards on the ports of the stations in the config, all ports at once: detect,
 identify, write, verify, console tests, quality gates, registration, QR code, records. Shows one
@@ -30,6 +31,10 @@ Options:
   --test-mode       detect and identify only: nothing is written, registered or recorded
   --continuous      flash whatever is plugged in until Ctrl-C; a board is flashed again only
                     after it was unplugged
+  --server URL      the production server that shows the ports live and keeps every device's
+                    record and each batch report (default: the config's registration
+                    service); station token from registration.token_env, else
+                    FACTORY_SERVER_TOKEN. Queued in output_dir while it is down.
   --sim-timing T    for sim:<chip>-<n> ports: instant (default) or real (wire-accurate)
   -h, --help        show this help
 
@@ -37,7 +42,8 @@ Ports named sim:esp32-0, sim:esp8266-1 … are ESP simulators in this process (n
 @factory/driver-esp), for trying a line without hardware.
 
 Output (in output_dir): factory_records_YYYYMMDD.csv, batch_report_*.json, qr/<device>.png,
-registration-queue.jsonl (registrations waiting for the server), and the log file of the
+registration-queue.jsonl (registrations waiting for the server),
+server-records-queue.jsonl (records and reports waiting for the server), and the log file of the
 config's logging block, rotated at max_file_size with backup_count old files.
 Ctrl-C stops cleanly: devices being flashed are aborted, finished ones are recorded.`;
 
@@ -56,6 +62,7 @@ export const flashCommand: CliCommand = {
         "test-mode": { type: "boolean", default: false },
         continuous: { type: "boolean", default: false },
         "sim-timing": { type: "string" },
+        server: { type: "string" },
       },
     });
     void positionals;
@@ -72,6 +79,9 @@ export const flashCommand: CliCommand = {
     }
     if (values.continuous && batchSize !== undefined) {
       throw usageError("--batch-size and --continuous do not go together");
+    }
+    if (values.server !== undefined && !/^https?:\/\/[^/]/.test(values.server)) {
+      throw usageError(`--server must be an http:// or https:// URL, got "${values.server}"`);
     }
     let file = values.config;
     if (file === undefined) {
@@ -118,6 +128,7 @@ export const flashCommand: CliCommand = {
         logger,
         env: io.env,
         ...(simTiming && { simTiming }),
+        ...(values.server !== undefined && { serverUrl: values.server }),
         onStations: (stations) => {
           for (const { station } of stations)
             for (const port of station.ports) view.addPort(station.id, port);
@@ -142,6 +153,11 @@ export const flashCommand: CliCommand = {
     if (result.pendingRegistrations > 0) {
       io.stdout.write(
         `${result.pendingRegistrations} registration(s) queued: the server is unreachable; they are sent on the next run\n`,
+      );
+    }
+    if (result.pendingRecords > 0) {
+      io.stdout.write(
+        `${result.pendingRecords} record(s)/report(s) queued: the server is unreachable; they are sent on the next run\n`,
       );
     }
     const results = result.batches.flatMap((b) => b.results);

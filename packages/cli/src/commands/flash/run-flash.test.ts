@@ -166,6 +166,27 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
     expect(registered).toEqual(passing.map((r) => r.deviceId).sort());
     expect(result.pendingRegistrations).toBe(0);
 
+    // The same records on the server: one per CSV row, with the row's data; and the batch report.
+    const got = await fetch(`${server.url}/api/board-line/records?limit=1000`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { records } = (await got.json()) as { records: Record<string, string>[] };
+    const byPort = (list: Record<string, string>[]) =>
+      Object.fromEntries(list.map((r) => [`${r.station_id}/${r.port}`, r]));
+    const csvRows = byPort(rows as unknown as Record<string, string>[]);
+    expect(records).toHaveLength(24);
+    for (const [key, rec] of Object.entries(byPort(records))) {
+      const { record_id, ...cells } = rec;
+      expect(record_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(cells).toEqual(csvRows[key]);
+    }
+    expect(result.pendingRecords).toBe(0);
+    const reportId = encodeURIComponent(report.batchIds.join("+"));
+    const stored = await fetch(`${server.url}/api/board-line/reports/${reportId}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(((await stored.json()) as { report: BatchReport }).report).toEqual(report);
+
     // The dashboard's live view holds every port's final state.
     const live = await fetch(`${server.url}/api/board-line`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -290,6 +311,8 @@ testing: { enabled: false }
     expect(first.batches[0]!.results.map((r) => r.status)).toEqual(["passed", "passed", "passed"]);
     expect(first.batches[0]!.results.every((r) => r.registration?.queued === true)).toBe(true);
     expect(first.pendingRegistrations).toBe(3);
+    // Three device records and the batch report wait for the server too.
+    expect(first.pendingRecords).toBe(4);
 
     const up = await writeLine(out, yaml(server.url));
     const second = await flashLine({
@@ -309,5 +332,13 @@ testing: { enabled: false }
     const body = (await res.json()) as { registrations: { deviceId?: string; device_id?: string }[] };
     const ids = body.registrations.map((r) => r.deviceId ?? r.device_id);
     expect(ids.sort()).toEqual(first.batches[0]!.results.map((r) => r.deviceId).sort());
+    // The first run's records reached the server on the second run, once, beside the second's.
+    expect(second.pendingRecords).toBe(0);
+    const got = await fetch(`${server.url}/api/board-line/records?batch_id=offline-batch&limit=1000`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { records } = (await got.json()) as { records: { device_id: string }[] };
+    const devices = [...first.batches[0]!.results, ...second.batches[0]!.results].map((r) => r.deviceId);
+    expect(records.map((r) => r.device_id).sort()).toEqual(devices.sort());
   });
 });

@@ -6,12 +6,15 @@ import {
   createCsvRecordSink,
   createError,
   createHttpRegistrar,
+  createServerRecords,
   type FactoryConfig,
   type HttpRegistrar,
   type Logger,
   noopLogger,
   type PipelineEvent,
+  type RecordSink,
   type Registrar,
+  type ServerRecords,
   writeBatchReport,
 } from "@factory/core";
 import { startLiveReporter } from "./live-reporter";
@@ -37,6 +40,12 @@ export interface FlashLineOptions {
   /** Called once the stations exist, before any device is touched (lists ports for the live view). */
   onStations?: (stations: readonly LineStation[]) => void;
   drivers?: DriverSource;
+  /**
+   * The production server that gets the live port states, every device's record and the batch
+   * report (`--server`). Default: the registration service of the config. Its station token is
+   * read from `registration.token_env`, else from `FACTORY_SERVER_TOKEN`.
+   */
+  serverUrl?: string;
   /** Replaces the HTTP registrar from config. */
   registrar?: Registrar;
   simTiming?: "instant" | "real";
@@ -49,6 +58,8 @@ export interface FlashLineResult {
   report?: BatchReport;
   /** Registrations still queued because the service was unreachable. */
   pendingRegistrations: number;
+  /** Device records and batch reports still queued for the server (sent on the next run). */
+  pendingRecords: number;
   aborted: boolean;
 }
 
@@ -85,7 +96,34 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
     });
     registrar = httpRegistrar;
   }
-  const recorder = testMode ? undefined : createCsvRecordSink({ dir: config.outputDir, logger: log });
+  const serverUrl = options.serverUrl ?? config.registration.url;
+  const serverToken = (tokenEnv ? env[tokenEnv] : undefined) ?? env.FACTORY_SERVER_TOKEN;
+  if (options.serverUrl && !serverToken) {
+    throw createError(
+      "cli",
+      "CONFIG_INVALID",
+      `--server needs a station token of the server: set ${tokenEnv ?? "FACTORY_SERVER_TOKEN"}`,
+      { retryable: false },
+    );
+  }
+  const csv = testMode ? undefined : createCsvRecordSink({ dir: config.outputDir, logger: log });
+  // Every record goes to the daily CSV first (the record of truth on the station), then to the server.
+  const serverRecords: ServerRecords | undefined =
+    !testMode && serverUrl && serverToken
+      ? createServerRecords({
+          url: serverUrl,
+          token: serverToken,
+          queueFile: path.join(config.outputDir, "server-records-queue.jsonl"),
+          timeoutMs: config.registration.timeoutMs,
+          logger: log,
+        })
+      : undefined;
+  const recorder: RecordSink | undefined = csv && {
+    async write(record, opts) {
+      await csv.write(record, opts);
+      await serverRecords?.write(record, opts);
+    },
+  };
   let stations: LineStation[] = [];
   let reporter: { stop(): Promise<void> } | undefined;
   try {
@@ -108,13 +146,16 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
       const flushed = await httpRegistrar.flush({ signal }).catch(() => undefined);
       if (flushed) log.info("Delivered queued registrations", flushed);
     }
+    if (serverRecords && serverRecords.pending() > 0 && !signal.aborted) {
+      const flushed = await serverRecords.flush({ signal }).catch(() => undefined);
+      if (flushed) log.info("Delivered queued records to the server", flushed);
+    }
     // The server's dashboard shows every port live when the line reports to a server.
-    const token = tokenEnv ? env[tokenEnv] : undefined;
     const board = new PortBoard();
     for (const { station } of stations) for (const port of station.ports) board.add(station.id, port);
     reporter =
-      config.registration.url && token
-        ? startLiveReporter({ url: config.registration.url, token, board, logger: log })
+      serverUrl && serverToken
+        ? startLiveReporter({ url: serverUrl, token: serverToken, board, logger: log })
         : undefined;
     for (const { station } of stations) {
       station.onEvent((event) => {
@@ -135,6 +176,7 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
     const result: FlashLineResult = {
       batches,
       pendingRegistrations: httpRegistrar?.pending() ?? 0,
+      pendingRecords: 0,
       aborted: signal.aborted,
     };
     const finished = batches.some((b) => b.results.length > 0);
@@ -144,11 +186,14 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
       result.reportFile = file;
       result.report = report;
       log.info("Batch report written", { file, passed: report.totals.passed, failed: report.totals.failed });
+      // Sent even after Ctrl-C, with its own bound; queued when the server does not take it now.
+      await serverRecords?.sendBatchReport(report, batches);
     }
+    result.pendingRecords = serverRecords?.pending() ?? 0;
     return result;
   } finally {
     await reporter?.stop();
-    await recorder?.close();
+    await csv?.close();
     await Promise.allSettled(stations.map((s) => s.driver.dispose?.()));
   }
 }
