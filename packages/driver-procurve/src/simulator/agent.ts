@@ -21,6 +21,8 @@ export interface SnmpAgentOptions {
 export interface SnmpAgentStats {
   inPackets: number;
   outPackets: number;
+  /** Bytes of all responses sent. */
+  outBytes: number;
   badCommunity: number;
   malformed: number;
   unanswered: number;
@@ -38,6 +40,7 @@ export class SnmpAgent {
   readonly stats: SnmpAgentStats = {
     inPackets: 0,
     outPackets: 0,
+    outBytes: 0,
     badCommunity: 0,
     malformed: 0,
     unanswered: 0,
@@ -129,6 +132,7 @@ export class SnmpAgent {
     }
     if (this.closed) return;
     this.stats.outPackets++;
+    this.stats.outBytes += response.length;
     this.socket.send(response, rinfo.port, rinfo.address, (error) => {
       if (error) this.logger.debug("SNMP response not sent", { to: rinfo.address, error: error.message });
     });

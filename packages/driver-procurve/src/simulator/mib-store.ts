@@ -1,12 +1,21 @@
 import { compareOid } from "./ber";
-import type { SnmpValue } from "./message";
+import { encodeVarBind, type SnmpValue } from "./message";
 
 /** A stored value, or a function read at request time (sysUpTime). */
 export type MibEntryValue = SnmpValue | (() => SnmpValue);
 
 interface Entry {
-  oid: readonly number[];
+  readonly oid: readonly number[];
   value: MibEntryValue;
+  /** The encoded varbind of a static value, made on first use. */
+  wire?: Buffer;
+}
+
+/** An instance as GETNEXT finds it, with its varbind ready for the wire. */
+export interface FoundInstance {
+  oid: readonly number[];
+  value: SnmpValue;
+  wire: Buffer;
 }
 
 /** What a GET finds for one OID. */
@@ -27,15 +36,28 @@ export class MibStore {
     this.objects.set(oid.join("."), oid);
   }
 
-  /** Sets an instance. Its object type must be declared before (programming error otherwise). */
+  /**
+   * Sets an instance. Before the first read, instances are only collected (sorted once, on the
+   * first GETNEXT); after it, a new instance is inserted in place, so a change costs O(n) moves
+   * at worst and never a re-sort.
+   */
   set(oid: readonly number[], value: MibEntryValue): void {
     const key = oid.join(".");
-    if (!this.entries.has(key)) this.sorted = undefined;
-    this.entries.set(key, { oid, value });
+    const existing = this.entries.get(key);
+    if (existing) {
+      existing.value = value;
+      existing.wire = undefined;
+      return;
+    }
+    const entry = { oid, value };
+    this.entries.set(key, entry);
+    if (this.sorted) this.sorted.splice(this.after(oid, true), 0, entry);
   }
 
   delete(oid: readonly number[]): void {
-    if (this.entries.delete(oid.join("."))) this.sorted = undefined;
+    const key = oid.join(".");
+    if (!this.entries.delete(key)) return;
+    if (this.sorted) this.sorted.splice(this.after(oid, true), 1);
   }
 
   /** Drops every instance (object types stay). */
@@ -58,17 +80,29 @@ export class MibStore {
   }
 
   /** The first instance after `oid` in lexicographic order, or undefined at the end of the MIB. */
-  next(oid: readonly number[]): { oid: readonly number[]; value: SnmpValue } | undefined {
+  next(oid: readonly number[]): FoundInstance | undefined {
+    const entry = this.list()[this.after(oid, false)];
+    if (!entry) return undefined;
+    if (typeof entry.value === "function") {
+      const value = entry.value();
+      return { oid: entry.oid, value, wire: encodeVarBind({ oid: entry.oid, value }) };
+    }
+    entry.wire ??= encodeVarBind({ oid: entry.oid, value: entry.value });
+    return { oid: entry.oid, value: entry.value, wire: entry.wire };
+  }
+
+  /** Index of the first entry after `oid` (or at it, with `inclusive`) in the sorted list. */
+  private after(oid: readonly number[], inclusive: boolean): number {
     const list = this.list();
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareOid(list[mid]!.oid, oid) <= 0) lo = mid + 1;
+      const c = compareOid(list[mid]!.oid, oid);
+      if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
       else hi = mid;
     }
-    const entry = list[lo];
-    return entry ? { oid: entry.oid, value: resolve(entry.value) } : undefined;
+    return lo;
   }
 
   private list(): Entry[] {

@@ -1,13 +1,6 @@
 import { Tag } from "./ber";
-import {
-  ErrorStatus,
-  encodeMessage,
-  encodeVarBind,
-  MAX_REQUEST_VARBINDS,
-  type SnmpRequest,
-  type SnmpValue,
-} from "./message";
-import type { MibStore } from "./mib-store";
+import { ErrorStatus, encodeMessage, encodeVarBind, MAX_REQUEST_VARBINDS, type SnmpRequest } from "./message";
+import type { FoundInstance, MibStore } from "./mib-store";
 
 export interface ResponderLimits {
   /** Largest response message, bytes; bigger answers become tooBig, GETBULK is cut short. */
@@ -58,7 +51,7 @@ export function respond(req: SnmpRequest, mib: MibStore, limits: ResponderLimits
           if (v1) return answer(ErrorStatus.noSuchName, i + 1, echo());
           out.push(encodeVarBind({ oid, value: { type: Tag.EndOfMibView } }));
         } else {
-          out.push(encodeVarBind(next));
+          out.push(next.wire);
         }
       }
       return sized(out);
@@ -75,11 +68,7 @@ export function respond(req: SnmpRequest, mib: MibStore, limits: ResponderLimits
   }
 }
 
-function nextFor(
-  mib: MibStore,
-  oid: readonly number[],
-  v1: boolean,
-): { oid: readonly number[]; value: SnmpValue } | undefined {
+function nextFor(mib: MibStore, oid: readonly number[], v1: boolean): FoundInstance | undefined {
   let cursor = oid;
   for (;;) {
     const next = mib.next(cursor);
@@ -109,18 +98,18 @@ function bulk(
   for (let i = 0; i < n; i++) {
     const oid = req.oids[i]!;
     const next = mib.next(oid);
-    if (!push(next ? encodeVarBind(next) : endOf(oid))) return answer(ErrorStatus.tooBig, 0, []);
+    if (!push(next ? next.wire : endOf(oid))) return answer(ErrorStatus.tooBig, 0, []);
   }
-  const cursors = req.oids.slice(n);
+  const cursors: Array<readonly number[]> = req.oids.slice(n);
   if (cursors.length === 0) return answer(ErrorStatus.noError, 0, out);
   for (let rep = 0; rep < m; rep++) {
     let live = false;
     for (let j = 0; j < cursors.length; j++) {
       const next = mib.next(cursors[j]!);
-      const vb = next ? encodeVarBind(next) : endOf(cursors[j]!);
+      const vb = next ? next.wire : endOf(cursors[j]!);
       if (!push(vb)) return answer(ErrorStatus.noError, 0, out.length > 0 ? out : []);
       if (next) {
-        cursors[j] = [...next.oid];
+        cursors[j] = next.oid;
         live = true;
       }
     }

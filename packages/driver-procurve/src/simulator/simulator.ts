@@ -5,7 +5,15 @@ import { SnmpAgent, type SnmpAgentStats } from "./agent";
 import { encodeLinkTrap, type TrapTarget } from "./link-trap";
 import { MibStore } from "./mib-store";
 import { SIMULATED_MODELS, type SimulatedModelName } from "./models";
-import { defineSwitchObjects, renderSwitchMib, type SimPortState, type SimSwitchState } from "./switch-mib";
+import {
+  defineSwitchObjects,
+  renderSwitchMib,
+  type SimPortState,
+  type SimSwitchState,
+  setArpEntry,
+  setFdbEntry,
+  setPortLink,
+} from "./switch-mib";
 
 export type { TrapTarget } from "./link-trap";
 export type { SimulatedModelName } from "./models";
@@ -127,7 +135,6 @@ export async function startProcurveSimulator(
     }
     return p;
   };
-  const refresh = (): void => renderSwitchMib(state, mib);
   const sendTraps = (p: SimPortState): void => {
     for (const t of targets) {
       const bytes = encodeLinkTrap(
@@ -149,19 +156,28 @@ export async function startProcurveSimulator(
     if (p.up === up) return;
     p.up = up;
     p.lastChange = upTime();
-    if (!up && flush && !p.uplink) p.macs = []; // ProCurve flushes a port's learned addresses at link down
-    refresh();
+    if (!up && flush && !p.uplink) {
+      // ProCurve flushes a port's learned addresses at link down.
+      for (const m of p.macs) setFdbEntry(mib, m, undefined);
+      p.macs = [];
+    }
+    setPortLink(mib, p);
     logger.debug(`simulated link ${up ? "up" : "down"}`, { port: p.name });
     sendTraps(p);
   };
   const learnNow = (p: SimPortState, mac: string, ip?: string): void => {
     for (const other of ports) other.macs = other.macs.filter((m) => m !== mac);
     p.macs.push(mac);
+    setFdbEntry(mib, mac, { port: p.ifIndex });
     if (ip) {
-      for (const [k, v] of state.arp) if (v === mac) state.arp.delete(k);
+      for (const [k, v] of state.arp) {
+        if (v !== mac) continue;
+        state.arp.delete(k);
+        setArpEntry(mib, k, undefined);
+      }
       state.arp.set(ip, mac);
+      setArpEntry(mib, ip, mac);
     }
-    refresh();
   };
   const cancelTimers = (p: SimPortState): void => {
     for (const t of timers.get(p.name) ?? []) clearTimeout(t);
@@ -217,7 +233,7 @@ export async function startProcurveSimulator(
       alive();
       const m = normalizeMac(mac);
       for (const p of ports) p.macs = p.macs.filter((x) => x !== m);
-      refresh();
+      setFdbEntry(mib, m, undefined);
     },
     setLink(port, up) {
       alive();

@@ -79,7 +79,8 @@ export function defineSwitchObjects(mib: MibStore): void {
 /**
  * Writes the whole MIB view of `state` into `mib` (replacing what was there): system group,
  * IF-MIB ifTable/ifXTable, BRIDGE-MIB base and TpFdb tables, Q-BRIDGE TpFdb and VLAN FDB id,
- * and ipNetToMediaTable. Cheap enough to call on every change (a few thousand instances).
+ * and ipNetToMediaTable. Later changes go through {@link setPortLink}, {@link setFdbEntry} and
+ * {@link setArpEntry}, which touch only their rows.
  */
 export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
   mib.clear();
@@ -104,8 +105,6 @@ export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
       mtu: 1500,
       speed: model.speedMbps(p.ifIndex),
       mac: portMac(state.baseMac, p.ifIndex),
-      oper: p.up ? 1 : 2,
-      lastChange: p.lastChange,
     })),
     {
       ifIndex: VLAN_IFINDEX,
@@ -114,8 +113,6 @@ export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
       mtu: 1500,
       speed: 0,
       mac: base,
-      oper: 1,
-      lastChange: 0,
     },
   ];
   for (const i of interfaces) {
@@ -127,13 +124,13 @@ export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
     row(5, gauge(Math.min(i.speed * 1_000_000, 0xffffffff)));
     row(6, str(i.mac));
     row(7, int(1));
-    row(8, int(i.oper));
-    row(9, ticks(i.lastChange));
     const xrow = (col: number, v: SnmpValue): void => mib.set([...IFX_ENTRY, col, i.ifIndex], v);
     xrow(1, str(i.name));
     xrow(15, gauge(i.speed));
     xrow(18, str(""));
   }
+  for (const p of state.ports) setPortLink(mib, p);
+  setLink(mib, VLAN_IFINDEX, true, 0);
 
   scalar(BRIDGE_BASE, 1, str(base));
   scalar(BRIDGE_BASE, 2, int(state.ports.length));
@@ -143,29 +140,67 @@ export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
     mib.set([...BASE_PORT_ENTRY, 2, p.ifIndex], int(p.ifIndex));
   }
 
-  const fdb: Array<{ mac: number[]; port: number; status: number }> = [
-    { mac: [...state.baseMac], port: 0, status: FdbStatus.self },
-  ];
-  for (const p of state.ports) {
-    for (const m of p.macs) fdb.push({ mac: macOctets(m), port: p.ifIndex, status: FdbStatus.learned });
-  }
-  for (const e of fdb) {
-    mib.set([...TP_FDB_ENTRY, 1, ...e.mac], str(Buffer.from(e.mac)));
-    mib.set([...TP_FDB_ENTRY, 2, ...e.mac], int(e.port));
-    mib.set([...TP_FDB_ENTRY, 3, ...e.mac], int(e.status));
-    mib.set([...Q_FDB_ENTRY, 2, DEFAULT_VLAN, ...e.mac], int(e.port));
-    mib.set([...Q_FDB_ENTRY, 3, DEFAULT_VLAN, ...e.mac], int(e.status));
-  }
+  setFdbEntry(mib, macText(state.baseMac), { port: 0, status: FdbStatus.self });
+  for (const p of state.ports) for (const m of p.macs) setFdbEntry(mib, m, { port: p.ifIndex });
   mib.set([...Q_VLAN_CURRENT_ENTRY, 3, 0, DEFAULT_VLAN], { type: Tag.Gauge32, value: DEFAULT_VLAN });
+  for (const [ip, mac] of state.arp) setArpEntry(mib, ip, mac);
+}
 
-  for (const [ip, mac] of state.arp) {
-    const addr = ip.split(".").map(Number);
-    const idx = [VLAN_IFINDEX, ...addr];
-    mib.set([...ARP_ENTRY, 1, ...idx], int(VLAN_IFINDEX));
-    mib.set([...ARP_ENTRY, 2, ...idx], str(Buffer.from(macOctets(mac))));
-    mib.set([...ARP_ENTRY, 3, ...idx], { type: Tag.IpAddress, value: addr });
-    mib.set([...ARP_ENTRY, 4, ...idx], int(3)); // dynamic
+/** ifOperStatus and ifLastChange of a port, after its link changed. */
+export function setPortLink(mib: MibStore, port: SimPortState): void {
+  setLink(mib, port.ifIndex, port.up, port.lastChange);
+}
+
+function setLink(mib: MibStore, ifIndex: number, up: boolean, lastChange: number): void {
+  mib.set([...IF_ENTRY, 8, ifIndex], int(up ? 1 : 2));
+  mib.set([...IF_ENTRY, 9, ifIndex], ticks(lastChange));
+}
+
+/**
+ * The FDB rows of one MAC in BRIDGE-MIB and in Q-BRIDGE-MIB (FDB id 1): learned on bridge port
+ * `port` (moving it if it was elsewhere), or removed with `undefined`.
+ */
+export function setFdbEntry(
+  mib: MibStore,
+  mac: string,
+  entry: { port: number; status?: number } | undefined,
+): void {
+  const octets = macOctets(mac);
+  const oids = {
+    address: [...TP_FDB_ENTRY, 1, ...octets],
+    port: [...TP_FDB_ENTRY, 2, ...octets],
+    status: [...TP_FDB_ENTRY, 3, ...octets],
+    qPort: [...Q_FDB_ENTRY, 2, DEFAULT_VLAN, ...octets],
+    qStatus: [...Q_FDB_ENTRY, 3, DEFAULT_VLAN, ...octets],
+  };
+  if (!entry) {
+    for (const oid of Object.values(oids)) mib.delete(oid);
+    return;
   }
+  const status = int(entry.status ?? FdbStatus.learned);
+  mib.set(oids.address, str(Buffer.from(octets)));
+  mib.set(oids.port, int(entry.port));
+  mib.set(oids.status, status);
+  mib.set(oids.qPort, int(entry.port));
+  mib.set(oids.qStatus, status);
+}
+
+/** An ipNetToMediaTable row on the VLAN interface (dynamic), or its removal with `undefined`. */
+export function setArpEntry(mib: MibStore, ip: string, mac: string | undefined): void {
+  const addr = ip.split(".").map(Number);
+  const idx = [VLAN_IFINDEX, ...addr];
+  if (!mac) {
+    for (const col of [1, 2, 3, 4]) mib.delete([...ARP_ENTRY, col, ...idx]);
+    return;
+  }
+  mib.set([...ARP_ENTRY, 1, ...idx], int(VLAN_IFINDEX));
+  mib.set([...ARP_ENTRY, 2, ...idx], str(Buffer.from(macOctets(mac))));
+  mib.set([...ARP_ENTRY, 3, ...idx], { type: Tag.IpAddress, value: addr });
+  mib.set([...ARP_ENTRY, 4, ...idx], int(3)); // dynamic
+}
+
+function macText(octets: readonly number[]): string {
+  return octets.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
 /** The MAC of port `n`: the base MAC plus n in its last octets. */
