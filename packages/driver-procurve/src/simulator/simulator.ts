@@ -95,7 +95,8 @@ export async function startProcurveSimulator(
   const logger = options.logger ?? noopLogger;
   const model = SIMULATED_MODELS[o.model];
   const started = Date.now();
-  const upTime = (): number => Math.floor((Date.now() - started) / 10) + 1;
+  // TimeTicks wrap at 2^32 centiseconds (497 days), as sysUpTime does.
+  const upTime = (): number => (Math.floor((Date.now() - started) / 10) + 1) % 2 ** 32;
   const count = options.ports ?? model.ports;
   const uplinks = new Set(options.uplinks ?? [String(count)]);
   const ports: SimPortState[] = Array.from({ length: count }, (_, i) => {
