@@ -5,8 +5,8 @@
  * erase/program/MD5 times). Reports the batch time over the time of one board alone (the goal is
  * ≤ 1.10 at 48 ports on 2 cores), CPU seconds per board and the peak resident memory of the process
  * (simulators included: they share the process with the host side, so this is an upper bound).
- * `--quick` runs 24 ports only. The simulators' 4 MiB flash arrays (4 MiB per port) are part of the
- * measured RSS.
+ * `--quick` runs 24 ports only. The simulators' flash (sparse: only programmed 4 KiB sectors take
+ * memory, about 1.1 MiB per port here) is part of the measured RSS.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

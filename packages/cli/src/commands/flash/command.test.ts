@@ -95,6 +95,7 @@ describe("factory flash (command)", () => {
       [["--batch-size", "0"], "--batch-size must be a whole number"],
       [["--station", "station_9"], "unknown station station_9"],
       [["--continuous", "--batch-size", "3"], "do not go together"],
+      [["--server", "factory:8080"], "--server must be an http:// or https:// URL"],
     ] as const) {
       const t = createTestIO(dir);
       const code = await runCli(["flash", ...args], t.io);
@@ -131,5 +132,30 @@ describe("factory flash (command)", () => {
     );
     expect(t.stdout()).not.toContain("identified");
     expect(readdirSync(dir).filter((f) => f.startsWith("factory_records_") || f === "qr")).toEqual([]);
+  });
+
+  it("--server without a station token refuses to start; with one, a down server queues the records", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "factory-flash-cmd-"));
+    await writeLine(dir, (img) => line(img, "logging: { level: INFO, console_output: false }"));
+    const t = createTestIO(dir);
+    expect(await runCli(["flash", "--server", "http://127.0.0.1:9"], t.io)).toBe(1);
+    expect(t.stderr()).toContain("--server needs a station token of the server: set FACTORY_SERVER_TOKEN");
+    expect(t.stdout()).not.toContain("identified");
+
+    // Nothing listens on port 9 of loopback: every record and the report wait in the queue.
+    const queued = createTestIO(dir);
+    queued.io.env.FACTORY_SERVER_TOKEN = "station-token";
+    expect(
+      await runCli(["flash", "--station", "station_1", "--server", "http://127.0.0.1:9"], queued.io),
+    ).toBe(0);
+    expect(queued.stdout()).toContain("4 record(s)/report(s) queued: the server is unreachable");
+    const lines = readFileSync(path.join(dir, "server-records-queue.jsonl"), "utf8").trim().split("\n");
+    expect(lines.map((l) => (JSON.parse(l) as { path: string }).path)).toEqual([
+      "/api/board-line/records",
+      "/api/board-line/records",
+      "/api/board-line/records",
+      expect.stringMatching(/^\/api\/board-line\/reports\/station_1-/),
+    ]);
+    expect(readFileSync(path.join(dir, "server-records-queue.jsonl"), "utf8")).not.toContain("station-token");
   });
 });
