@@ -72,7 +72,7 @@ describe("ProCurve simulator, read by the real driver (SNMP v2c, link traps)", (
       if (!isFactoryError(error, "ABORTED")) throw error;
     });
     try {
-      await new Promise((r) => setTimeout(r, 700)); // the watcher's first FDB read
+      await seen((e) => e.type === "health"); // the watcher has read its first FDB
       sim.plug("21", UNIT);
       expect(sim.ports().find((p) => p.port === "21")).toMatchObject({ up: true, macs: [] }); // not learned yet
       await seen((e) => e.type === "link-up" && e.port === "21");
