@@ -98,7 +98,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     },
     watcher: usbWatcher(binding),
     pipeline: {
-      tests: [{ name: "boot_test", command: "info", expect: "OK", timeoutMs: 3000 }],
+      tests: [{ name: "boot_test", command: "info", expect: "OK", timeoutMs: 5000 }],
       retry: { maxAttempts: 2 },
       registrar: createHttpRegistrar({ url: o.server, token: o.stationToken, timeoutMs: 5000, logger: log }),
       firmwareVersion: "demo-1.0.0",

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "./start-demo";
 
 /** Handles that would keep a process alive (sockets, servers, timers) by type, counted. */
-const handles = () =>
-  process
-    .getActiveResourcesInfo()
-    .filter((t) => t !== "TTYWrap" && t !== "FSReqCallback")
-    .reduce<Record<string, number>>((acc, t) => ({ ...acc, [t]: (acc[t] ?? 0) + 1 }), {});
+const handles = () => {
+  const counts: Record<string, number> = {};
+  for (const t of process.getActiveResourcesInfo()) counts[t] = (counts[t] ?? 0) + 1;
+  return counts;
+};
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
