@@ -41,6 +41,16 @@ export function createPgNotifyBridge(pool: pg.Pool, logger: Logger): EventBridge
       if (Buffer.byteLength(payload) > 7900) return;
       await pool.query("select pg_notify($1, $2)", [CHANNEL, payload]);
     },
+    async sendMany(events) {
+      const payloads = events.map((e) => JSON.stringify(e)).filter((p) => Buffer.byteLength(p) <= 7900);
+      if (payloads.length === 0) return;
+      // One statement, one transaction: notifications arrive in this order.
+      await pool.query({
+        name: "factory_notify_many",
+        text: "select pg_notify($1, p) from unnest($2::text[]) with ordinality as t(p, n) order by n",
+        values: [CHANNEL, payloads],
+      });
+    },
     async close() {
       closed = true;
       const c = client;
