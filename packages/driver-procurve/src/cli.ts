@@ -147,6 +147,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+/** `factory sim procurve`: the simulated switch in the foreground, driven from stdin. */
 export const simProcurve: CliCommand = {
   summary: "run a simulated HP ProCurve switch (SNMP agent with link traps)",
   usage: USAGE,
