@@ -131,6 +131,11 @@ describe("SNMP responder", () => {
     expect(small.errorStatus).toBe(0);
     expect(small.varbinds.length).toBeGreaterThan(0);
     expect(small.varbinds.length).toBeLessThan(8);
+    const none = answer(request(1, Tag.GetBulkRequest, ["1.3"], 0, 5), mib(), {
+      maxMessageSize: 50,
+      maxBulkVarbinds: 10,
+    });
+    expect(none).toMatchObject({ errorStatus: ErrorStatus.tooBig, varbinds: [] }); // not even one row fits
     const capped = answer(request(1, Tag.GetBulkRequest, ["1.3"], 0, 1000), mib(), {
       ...LIMITS,
       maxBulkVarbinds: 3,

@@ -107,7 +107,8 @@ function bulk(
     for (let j = 0; j < cursors.length; j++) {
       const next = mib.next(cursors[j]!);
       const vb = next ? next.wire : endOf(cursors[j]!);
-      if (!push(vb)) return answer(ErrorStatus.noError, 0, out.length > 0 ? out : []);
+      if (!push(vb))
+        return out.length > 0 ? answer(ErrorStatus.noError, 0, out) : answer(ErrorStatus.tooBig, 0, []);
       if (next) {
         cursors[j] = next.oid;
         live = true;
