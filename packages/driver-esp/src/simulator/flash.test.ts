@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { NO_FLASH_TIMING, SECTOR, SimFlash } from "./flash";
+import { BLOCK, NO_FLASH_TIMING, SECTOR, SimFlash } from "./flash";
 
 const MiB = 1024 * 1024;
 
@@ -9,9 +9,20 @@ describe("SimFlash (sparse)", () => {
     const flash = new SimFlash(4 * MiB, NO_FLASH_TIMING);
     expect(flash.allocatedBytes).toBe(0);
     expect(flash.read(0x3ff000, 16).every((b) => b === 0xff)).toBe(true);
+    // Memory is taken per 64 KiB block and freed once every sector of the block is erased again.
     flash.program(0x10000, new Uint8Array(SECTOR + 10).fill(0x11));
-    expect(flash.allocatedBytes).toBe(2 * SECTOR);
-    flash.erase(0x10000, 2 * SECTOR);
+    flash.program(0x30000, Uint8Array.of(0));
+    expect(flash.allocatedBytes).toBe(2 * BLOCK);
+    flash.erase(0x10000, SECTOR);
+    expect(flash.allocatedBytes).toBe(2 * BLOCK);
+    expect(flash.byteAt(0x10000)).toBe(0xff);
+    expect(flash.byteAt(0x11000)).toBe(0x11);
+    flash.erase(0x11000, SECTOR);
+    expect(flash.allocatedBytes).toBe(BLOCK);
+    // A sector programmed again after its erase reads erased outside what was written.
+    flash.program(0x30004, Uint8Array.of(0x22));
+    expect([...flash.read(0x30000, 6)]).toEqual([0, 0xff, 0xff, 0xff, 0x22, 0xff]);
+    flash.eraseAll();
     expect(flash.allocatedBytes).toBe(0);
     expect(flash.byteAt(0x10000)).toBe(0xff);
   });

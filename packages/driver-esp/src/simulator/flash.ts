@@ -44,18 +44,24 @@ const ERASED_SECTOR = new Uint8Array(SECTOR).fill(0xff);
 
 /**
  * The flash array, sparse: a sector takes memory only once it is programmed (erased sectors read
- * 0xFF), so 48 simulated 4 MiB boards flashing 1 MB each hold about 48 MB, not 192 MB. Each
- * allocated sector also knows from where on it is still erased, so the usual sequential write
- * into a freshly erased sector is a plain copy while any other write keeps NOR semantics (AND).
+ * 0xFF), so 48 simulated 4 MiB boards flashing 1 MB each hold about 50 MB, not 192 MB. Memory is
+ * taken per 64 KiB block (one allocation for its 16 sectors, freed when all of them are erased
+ * again). Each programmed sector also knows from where on it is still erased, so the usual
+ * sequential write into a freshly erased sector is a plain copy while any other write keeps NOR
+ * semantics (AND).
  */
 export class SimFlash {
   readonly size: number;
   timing: FlashTiming;
   /** Bytes programmed since power-on (for the "reset mid-write" fault). */
   programmed = 0;
+  /** Per sector: its bytes (a view into its block's memory), or undefined while erased. */
   private readonly sectors: (Uint8Array | undefined)[];
   /** Per sector: every byte from this index on is still erased (0xFF). */
   private readonly erasedFrom: Uint16Array;
+  /** Per 64 KiB block: the memory its programmed sectors live in, and how many there are. */
+  private readonly blocks: (Uint8Array | undefined)[];
+  private readonly liveSectors: Uint8Array;
 
   constructor(size: number, timing: FlashTiming) {
     this.size = size;
@@ -63,12 +69,15 @@ export class SimFlash {
     const count = Math.ceil(size / SECTOR);
     this.sectors = new Array<Uint8Array | undefined>(count).fill(undefined);
     this.erasedFrom = new Uint16Array(count);
+    const blocks = Math.ceil(size / BLOCK);
+    this.blocks = new Array<Uint8Array | undefined>(blocks).fill(undefined);
+    this.liveSectors = new Uint8Array(blocks);
   }
 
   /** Bytes of memory the programmed sectors hold (for tests and the bench). */
   get allocatedBytes(): number {
     let n = 0;
-    for (const s of this.sectors) if (s) n += SECTOR;
+    for (const b of this.blocks) if (b) n += b.length;
     return n;
   }
 
@@ -81,7 +90,7 @@ export class SimFlash {
     while (start < end) {
       const block = start % BLOCK === 0 && end - start >= BLOCK;
       const n = block ? BLOCK : SECTOR;
-      for (let s = start / SECTOR; s < (start + n) / SECTOR; s++) this.sectors[s] = undefined;
+      for (let s = start / SECTOR; s < (start + n) / SECTOR; s++) this.dropSector(s);
       ms += block ? this.timing.blockEraseMs : this.timing.sectorEraseMs;
       start += n;
     }
@@ -103,6 +112,8 @@ export class SimFlash {
 
   eraseAll(): number {
     this.sectors.fill(undefined);
+    this.blocks.fill(undefined);
+    this.liveSectors.fill(0);
     return this.timing.chipEraseMs;
   }
 
@@ -154,6 +165,30 @@ export class SimFlash {
     }
   }
 
+  private takeSector(index: number): Uint8Array {
+    const b = Math.floor((index * SECTOR) / BLOCK);
+    let block = this.blocks[b];
+    if (!block) {
+      block = new Uint8Array(Math.min(BLOCK, this.size - b * BLOCK));
+      this.blocks[b] = block;
+    }
+    const from = index * SECTOR - b * BLOCK;
+    const sector = block.subarray(from, from + SECTOR).fill(0xff);
+    this.sectors[index] = sector;
+    this.erasedFrom[index] = 0;
+    this.liveSectors[b] = (this.liveSectors[b] as number) + 1;
+    return sector;
+  }
+
+  private dropSector(index: number): void {
+    if (!this.sectors[index]) return;
+    this.sectors[index] = undefined;
+    const b = Math.floor((index * SECTOR) / BLOCK);
+    const live = (this.liveSectors[b] as number) - 1;
+    this.liveSectors[b] = live;
+    if (live === 0) this.blocks[b] = undefined;
+  }
+
   private writeBits(offset: number, data: Uint8Array, and: boolean): void {
     const end = offset + data.length;
     for (let at = offset; at < end; ) {
@@ -161,12 +196,7 @@ export class SimFlash {
       const from = at - index * SECTOR;
       const to = Math.min(SECTOR, end - index * SECTOR);
       const src = data.subarray(at - offset, at - offset + (to - from));
-      let sector = this.sectors[index];
-      if (!sector) {
-        sector = new Uint8Array(SECTOR).fill(0xff);
-        this.sectors[index] = sector;
-        this.erasedFrom[index] = 0;
-      }
+      const sector = this.sectors[index] ?? this.takeSector(index);
       const clean = this.erasedFrom[index] as number;
       if (!and || from >= clean) sector.set(src, from);
       else {
