@@ -1,4 +1,7 @@
-import { isFactoryError } from "@factory/core";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { isFactoryError, type SwitchEvent } from "@factory/core";
 import { describeSwitchDriverConformance, requirePeer } from "@factory/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArpTable, parseInterfacesBrief, parseMacTable, stripAnsi } from "./cli/parse";
@@ -43,6 +46,19 @@ describe("CLI output parsing", () => {
     expect(parseMacTable("  0010f3-841dea 100\n", "21")).toEqual([
       { mac: "00:10:f3:84:1d:ea", port: "21", vlan: 100 },
     ]);
+  });
+
+  it("reads the per-port table: a VLAN list gives one entry per VLAN, no VLAN column none", () => {
+    const withVlans =
+      " Status and Counters - Port Address Table - 21\n\n  MAC Address   VLANs\n  ------------- -----\n  0010f3-841dea 1,100\n  001a2b-3c4d5e 100\n";
+    expect(parseMacTable(withVlans, "21")).toEqual([
+      { mac: "00:10:f3:84:1d:ea", port: "21", vlan: 1 },
+      { mac: "00:10:f3:84:1d:ea", port: "21", vlan: 100 },
+      { mac: "00:1a:2b:3c:4d:5e", port: "21", vlan: 100 },
+    ]);
+    const older =
+      " Status and Counters - Port Address Table - A2\n\n  MAC Address\n  -------------\n  0060b0-889e00\n";
+    expect(parseMacTable(older, "A2")).toEqual([{ mac: "00:60:b0:88:9e:00", port: "A2" }]);
   });
 
   it("reads show arp and show interfaces brief, skipping headers", () => {
@@ -105,6 +121,86 @@ describe.runIf(hasSshd)("CliSwitch against OpenSSH with a scripted ProCurve CLI"
     expect(await sw.macsOnPort("21")).toHaveLength(1);
     await sw.close();
   });
+
+  it("reads a port's table in the older firmware form (no VLAN column) and a MAC in two VLANs", async () => {
+    const state = initial();
+    state.macs.push({ mac: "00:1a:2b:00:00:99", port: "21", vlan: 1 });
+    state.macs.push({ mac: "00:1a:2b:00:00:99", port: "21", vlan: 100 });
+    const sw = open(peer.port);
+    try {
+      peer.setState(state);
+      expect(await sw.macsOnPort("21")).toEqual([
+        { mac: "00:1a:2b:3c:4d:5e", port: "21", vlan: 100 },
+        { mac: "00:1a:2b:00:00:99", port: "21", vlan: 1 },
+        { mac: "00:1a:2b:00:00:99", port: "21", vlan: 100 },
+      ]);
+      peer.setState({ ...state, portTableVlans: false } as CliState);
+      expect(await sw.macsOnPort("21")).toEqual([
+        { mac: "00:1a:2b:3c:4d:5e", port: "21" },
+        { mac: "00:1a:2b:00:00:99", port: "21" },
+      ]);
+    } finally {
+      await sw.close();
+      peer.setState(initial());
+    }
+  });
+
+  it("after a link up reads only `show mac-address <port>` until the MAC shows; the whole table stays the periodic read", async () => {
+    // The scripted CLI writes every command it receives here: what the driver sent on the wire.
+    const dir = mkdtempSync(path.join(tmpdir(), "procurve-cli-log-"));
+    chmodSync(dir, 0o777);
+    const logFile = path.join(dir, "commands.log");
+    writeFileSync(logFile, "");
+    chmodSync(logFile, 0o666);
+    const commands = (): string[] => readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+    const state = { ...initial(), commandLog: logFile } as CliState;
+    state.ports = state.ports.map((p) => (p.name === "22" ? { ...p, up: false } : p));
+    peer.setState(state);
+    // A long full-read interval: an arrival within it can only come from the per-port reads.
+    const pollIntervalMs = 4000;
+    const sw = createProcurveSwitch({
+      mode: "cli",
+      host: "127.0.0.1",
+      ssh: { port: peer.port, username: SSH_USER, password: SSH_PASSWORD, connectTimeoutMs: 10_000 },
+      timing: { pollIntervalMs },
+    });
+    const controller = new AbortController();
+    const events = sw.watch({ ports: ["22"], signal: controller.signal })[Symbol.asyncIterator]();
+    const nextOf = async (type: SwitchEvent["type"]): Promise<SwitchEvent> => {
+      for (;;) {
+        const r = await events.next();
+        if (r.done) throw new Error(`watch ended before ${type}`);
+        if (r.value.type === type) return r.value;
+      }
+    };
+    try {
+      await nextOf("health");
+      state.ports = state.ports.map((p) => (p.name === "22" ? { ...p, up: true } : p));
+      peer.setState(state);
+      await nextOf("link-up");
+      const atLinkUp = commands().length;
+      // The unit sends its first frame a little after the link comes up.
+      await new Promise((r) => setTimeout(r, 250));
+      state.macs.push({ mac: "02:00:5e:00:00:22", port: "22", vlan: 100 });
+      peer.setState(state);
+      const learned = await nextOf("mac-learned");
+      expect(learned).toMatchObject({ port: "22", mac: "02:00:5e:00:00:22", vlan: 100 });
+      const between = commands().slice(atLinkUp);
+      expect(between.filter((c) => c === "show mac-address 22").length).toBeGreaterThanOrEqual(2);
+      expect(between).not.toContain("show mac-address");
+      // The periodic whole read (and link read) goes on after the arrival.
+      const atLearned = commands().length;
+      await expect
+        .poll(() => commands().slice(atLearned), { timeout: pollIntervalMs * 3, interval: 100 })
+        .toEqual(expect.arrayContaining(["show mac-address", "show interfaces brief"]));
+    } finally {
+      controller.abort();
+      await events.return?.();
+      await sw.close();
+      peer.setState(initial());
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it("rejects a wrong password with SWITCH_AUTH_FAILED", async () => {
     const sw = open(peer.port, "wrong-password");

@@ -30,7 +30,9 @@ export interface CliSwitchOptions {
 
 /**
  * A ProCurve switch read over its SSH CLI, for switches with SNMP disabled: `show interfaces
- * brief`, `show mac-address [port|mac]`, `show arp`. `watch()` polls.
+ * brief`, `show mac-address [port|mac]`, `show arp`. `watch()` polls: the whole table
+ * (`show mac-address`) and the links every `pollIntervalMs`, and after a link up only that port
+ * (`show mac-address <port>`, a few lines) at the arrival pace of `timing`.
  */
 export class CliSwitch implements SwitchDriver {
   readonly name = "procurve";
@@ -86,18 +88,14 @@ export class CliSwitch implements SwitchDriver {
 
   async macsOnPort(port: string, options: SignalOptions = {}): Promise<FdbEntry[]> {
     this.enter(options);
-    if (typeof port !== "string" || !/^[\w/-]{1,16}$/.test(port)) {
-      throw procurveError(ErrorCodes.PORT_NOT_FOUND, `"${String(port)}" is not a port name`, {
-        details: { port },
-      });
-    }
+    checkPortName(port);
     const ports = await this.listPorts(options);
     if (!ports.some((p) => p.name === port)) {
       throw procurveError(ErrorCodes.PORT_NOT_FOUND, `The switch has no port "${port}"`, {
         details: { port, known: ports.map((p) => p.name) },
       });
     }
-    return parseMacTable(await this.cli.run(`show mac-address ${port}`, options), port);
+    return this.readPorts([port], options.signal);
   }
 
   async findMac(mac: string, options: SignalOptions = {}): Promise<FdbEntry | undefined> {
@@ -124,6 +122,8 @@ export class CliSwitch implements SwitchDriver {
     const source = {
       ports: (s: AbortSignal) => this.listPorts({ signal: s }),
       readFdb: async (s: AbortSignal) => parseMacTable(await this.cli.run("show mac-address", { signal: s })),
+      // Arrival reads after a link up: the port's own short table, not every MAC behind the uplinks.
+      readPortFdb: (ports: readonly string[], s: AbortSignal) => this.readPorts(ports, s),
       readLinks: async (s: AbortSignal) =>
         new Map((await this.listPorts({ signal: s })).map((p) => [p.name, p.operStatus] as const)),
     };
@@ -140,8 +140,30 @@ export class CliSwitch implements SwitchDriver {
     await this.cli.close();
   }
 
+  /**
+   * `show mac-address <port>` for each port, one after the other on the one shell: each answer
+   * is the port's few rows, however many MACs the switch has learned behind its uplinks.
+   */
+  private async readPorts(ports: readonly string[], signal: AbortSignal | undefined): Promise<FdbEntry[]> {
+    const out: FdbEntry[] = [];
+    for (const port of ports) {
+      checkPortName(port);
+      out.push(...parseMacTable(await this.cli.run(`show mac-address ${port}`, { signal }), port));
+    }
+    return out;
+  }
+
   private enter(options: SignalOptions): void {
     throwIfAborted(options.signal, PKG);
     if (this.closed) throw procurveError(ErrorCodes.INVALID_ARGUMENT, "The switch driver is closed");
+  }
+}
+
+/** A front-panel port name (`21`, `A1`, `Trk1`): nothing else goes into a CLI command. */
+function checkPortName(port: unknown): asserts port is string {
+  if (typeof port !== "string" || !/^[\w/-]{1,16}$/.test(port)) {
+    throw procurveError(ErrorCodes.PORT_NOT_FOUND, `"${String(port)}" is not a port name`, {
+      details: { port },
+    });
   }
 }

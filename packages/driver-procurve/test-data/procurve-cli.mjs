@@ -3,8 +3,11 @@
 // banner + "Press any key to continue", a `Name# ` prompt, a pager that stops at
 // "-- MORE --" until `no page`, VT100 escapes, and `show mac-address [port|mac]`,
 // `show interfaces brief`, `show arp`, `logout`. State (ports, MACs, ARP) is read from the
-// JSON file named on the command line before every command, so tests can change it.
-import { readFileSync } from "node:fs";
+// JSON file named on the command line before every command, so tests can change it. State
+// options: `portTableVlans: false` answers `show mac-address <port>` as older firmware does
+// (a MAC column only); `commandLog: "<file>"` appends every command line to that file, so a
+// test sees what the driver sent on the wire.
+import { appendFileSync, readFileSync } from "node:fs";
 
 const stateFile = process.argv[2];
 const PROMPT = "ProCurve-2810# ";
@@ -39,6 +42,7 @@ function page() {
 function run(cmd) {
   const words = cmd.trim().split(/\s+/).filter(Boolean);
   const s = state();
+  if (s.commandLog && words.length > 0) appendFileSync(s.commandLog, `${cmd.trim()}\n`);
   const text = (() => {
     if (words.length === 0) return [];
     if (cmd.trim() === "no page") {
@@ -68,13 +72,24 @@ function run(cmd) {
             ]
           : [` Status and Counters - Address Table - ${arg}`, "", `  MAC address ${arg} not found.`];
       }
-      if (!s.ports.some((p) => p.name === arg)) return [`Invalid input: ${arg}`];
+      // Port names are taken in any case (`a1`); the header shows the port's own spelling.
+      const port = s.ports.find((p) => p.name.toLowerCase() === arg.toLowerCase());
+      if (!port) return [`Invalid input: ${arg}`];
+      // One row per MAC; a MAC learned in several VLANs lists them (`1,100`).
+      const vlansByMac = new Map();
+      for (const m of s.macs.filter((e) => e.port === port.name)) {
+        vlansByMac.set(m.mac, [...(vlansByMac.get(m.mac) ?? []), m.vlan]);
+      }
+      const rows = [...vlansByMac].map(([mac, vlans]) =>
+        s.portTableVlans === false ? `  ${pm(mac)}` : `  ${pm(mac)} ${vlans.join(",")}`,
+      );
       return [
-        ` Status and Counters - Port Address Table - ${arg}`,
+        ` Status and Counters - Port Address Table - ${port.name}`,
         "",
-        "  MAC Address   VLANs",
-        "  ------------- -----",
-        ...s.macs.filter((m) => m.port === arg).map((m) => `  ${pm(m.mac)} ${m.vlan}`),
+        ...(s.portTableVlans === false
+          ? ["  MAC Address", "  -------------"]
+          : ["  MAC Address   VLANs", "  ------------- -----"]),
+        ...rows,
       ];
     }
     if (cmd.trim() === "show interfaces brief") {

@@ -5,8 +5,9 @@ const MAC = /\b([0-9a-f]{6}-[0-9a-f]{6})\b/i;
 
 /**
  * Rows of `show mac-address` (`MAC  Port  VLAN`, older firmware `MAC  Port`) or, with `port`
- * given, of `show mac-address <port>` (`MAC  VLANs`). MACs are found by their ProCurve spelling
- * (`0010f3-841dea`), not by column position.
+ * given, of `show mac-address <port>` (`MAC  VLANs`, older firmware `MAC` alone). MACs are found
+ * by their ProCurve spelling (`0010f3-841dea`), not by column position. In the per-port form a
+ * MAC learned in several VLANs lists them (`1,100`): one entry per VLAN, as the FDB has.
  */
 export function parseMacTable(text: string, port?: string): FdbEntry[] {
   const out: FdbEntry[] = [];
@@ -20,14 +21,24 @@ export function parseMacTable(text: string, port?: string): FdbEntry[] {
       .filter(Boolean);
     const mac = procurveMacToColon(m[1]!);
     if (port !== undefined) {
-      const vlan = rest[0] && /^\d+$/.test(rest[0]) ? Number(rest[0]) : undefined;
-      out.push({ mac, port, ...(vlan === undefined ? {} : { vlan }) });
+      const vlans = vlanList(rest[0]);
+      if (vlans.length === 0) out.push({ mac, port });
+      for (const vlan of vlans) out.push({ mac, port, vlan });
     } else if (rest[0]) {
       const vlan = rest[1] && /^\d+$/.test(rest[1]) ? Number(rest[1]) : undefined;
       out.push({ mac, port: rest[0], ...(vlan === undefined ? {} : { vlan }) });
     }
   }
   return out;
+}
+
+/** `100` or `1,100` → VLAN ids (1–4094); anything else → none. */
+function vlanList(field: string | undefined): number[] {
+  if (!field || !/^\d+(,\d+)*$/.test(field)) return [];
+  return field
+    .split(",")
+    .map(Number)
+    .filter((v) => v >= 1 && v <= 4094);
 }
 
 /** `show mac-address <mac>`: the port after `Located on Port :`, or undefined. */
