@@ -53,12 +53,14 @@ function tile(u,port,labelPort){
   "<span class=st>"+esc(WORDS[u.state]||u.state)+(u.state==="building"&&u.stage?" · "+esc(u.stage):"")+"</span><span class=mac>"+esc(u.mac)+"</span>";
  if(u.state==="ready")s+="<button class=move type=button data-mac='"+esc(u.mac)+"'>Move to label port "+esc(labelPort)+"</button>";
  return s+"</div>"}
-function render(f){document.getElementById("count").textContent=f.build_ports;var byPort={};var onLabel=null;
+var last="";
+function render(f){var key=JSON.stringify(f)+busy;if(key===last)return;last=key;document.getElementById("count").textContent=f.build_ports;var byPort={};var onLabel=null;
  f.units.forEach(function(u){if(u.plugged_into===f.label_port)onLabel=u;else if(u.plugged_into)byPort[u.plugged_into]=u;else byPort[u.build_port]=byPort[u.build_port]||u});
  var html="";for(var p=1;p<=f.build_ports;p++)html+=tile(byPort[String(p)],String(p),f.label_port);
  html+=onLabel?tile(onLabel,f.label_port,f.label_port).replace("class='port ","class='port label "):"<div class='port label empty' data-port='"+esc(f.label_port)+"'><span class=n>Port "+esc(f.label_port)+" · labeling</span><span class=st>empty</span></div>";
  var panel=document.getElementById("panel");panel.innerHTML=html;
- panel.querySelectorAll("button.move").forEach(function(b){b.disabled=busy;b.addEventListener("click",function(){move(b.dataset.mac)})})}
+ panel.querySelectorAll("button.move").forEach(function(b){b.disabled=busy})}
+document.getElementById("panel").addEventListener("click",function(e){var b=e.target.closest&&e.target.closest("button.move");if(b&&!busy)move(b.dataset.mac)});
 function load(){return fetch("/api/demo/floor",auth({})).then(function(r){if(r.status===401||r.status===403){ask();throw new Error("auth")}return r.json()}).then(render)}
 function move(mac){busy=true;document.getElementById("note").textContent="";
  var o=auth({"content-type":"application/json"});o.method="POST";
