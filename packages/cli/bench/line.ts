@@ -9,7 +9,7 @@
  * memory, about 1.1 MiB per port here) is part of the measured RSS.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "@factory/core";
 import { createEspDriver } from "@factory/driver-esp";
@@ -96,7 +96,17 @@ try {
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS: ${peakRssMb.toFixed(0)} MB`);
-  console.log(JSON.stringify({ ...figures, peak_rss_mb: Math.round(peakRssMb) }));
+  // Other work on the machine stretches every figure but CPU seconds and memory: say how busy it was.
+  const load = loadavg()[0] ?? 0;
+  console.log(`load average (1 min): ${load.toFixed(2)} on ${availableParallelism()} cores`);
+  console.log(
+    JSON.stringify({
+      ...figures,
+      peak_rss_mb: Math.round(peakRssMb),
+      load_avg_1m: round(load),
+      cores: availableParallelism(),
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
