@@ -32,6 +32,20 @@ import { type IppEndpoint, ippExchange, parseIppUrl } from "./transport";
 /** When a job counts as accepted by the spooler. */
 export type IppConfirm = "queued" | "processing" | "completed";
 
+/** The spooler took a job: its Print-Job response was successful and named the job. */
+export interface IppJobAccepted {
+  /** The id the receipt will carry: `<printer name>#<job-id>`. */
+  jobId: string;
+  /** The spooler's job-id. */
+  ippJobId: number;
+  /** The IPP status of the Print-Job response (0x0000 successful-ok, 0x0001, 0x0002). */
+  status: number;
+  /** PDF bytes sent. */
+  bytes: number;
+  /** When the response was read. */
+  at: Date;
+}
+
 export interface IppPrinterOptions {
   /** `ipp://cups-host:631/printers/<queue>` or an IPP Everywhere printer's `ipp://host/ipp/print`. */
   url: string;
@@ -54,6 +68,12 @@ export interface IppPrinterOptions {
   /** Interval of Get-Job-Attributes polls (default 100 ms). */
   pollMs?: number;
   name?: string;
+  /**
+   * Called as soon as the spooler takes a job (Print-Job successful, job id known), before
+   * `print()` follows it to `confirm`; the same moment is logged as "label accepted". A job
+   * that then fails is cancelled and `print()` rejects as usual. Errors it throws are logged.
+   */
+  onAccepted?: (accepted: IppJobAccepted) => void;
   logger?: Logger;
 }
 
@@ -83,10 +103,11 @@ let requestIds = 0;
 
 /**
  * A printer behind CUPS or an IPP Everywhere device: labels go as PDF in a Print-Job. Before
- * printing it reads printer-state and printer-state-reasons and refuses on a fault; after
- * Print-Job it follows the job with Get-Job-Attributes until the spooler accepted it (`confirm`).
- * A job that fails, is held or times out after submission is cancelled, so no label appears
- * later by surprise.
+ * printing it reads printer-state and printer-state-reasons and refuses on a fault. When the
+ * Print-Job response is successful (the job id known) it logs "label accepted" and calls
+ * `onAccepted`; then it follows the job with Get-Job-Attributes until `confirm` is reached
+ * ("label confirmed") and only then resolves. A job that fails, is held or times out after
+ * submission is cancelled, so no label appears later by surprise.
  *
  * @example
  * const printer = createIppPrinter({ url: "ipp://print-server:631/printers/label-station-1" });
@@ -101,6 +122,7 @@ export class IppPrinter implements Printer {
   private readonly requestTimeoutMs: number;
   private readonly printTimeoutMs: number;
   private readonly pollMs: number;
+  private readonly onAccepted: ((accepted: IppJobAccepted) => void) | undefined;
   private readonly logger: Logger;
   private closed = false;
 
@@ -131,6 +153,10 @@ export class IppPrinter implements Printer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.printTimeoutMs = options.printTimeoutMs ?? 30_000;
     this.pollMs = options.pollMs ?? 100;
+    if (options.onAccepted !== undefined && typeof options.onAccepted !== "function") {
+      throw printerError(ErrorCodes.CONFIG_INVALID, "onAccepted must be a function");
+    }
+    this.onAccepted = options.onAccepted;
     this.name = options.name ?? `ipp@${this.endpoint.printerUri.replace(/^ipps?:\/\//, "")}`;
     this.capabilities = {
       formats: ["pdf"],
@@ -181,6 +207,7 @@ export class IppPrinter implements Printer {
       const jobId = attributeValues(reply, "job-id", Tag.job)?.[0];
       if (typeof jobId !== "number")
         throw printerError(ErrorCodes.PRINTER_REJECTED, `${this.name} accepted the job without a job id`);
+      const accepted = this.accepted(jobId, reply.code, pdf.length);
       try {
         await this.follow(jobId, signal);
       } catch (error) {
@@ -188,11 +215,15 @@ export class IppPrinter implements Printer {
         throw error;
       }
       const receipt: PrintReceipt = {
-        jobId: `${this.name}#${jobId}`,
-        acceptedAt: new Date(),
+        jobId: accepted.jobId,
+        acceptedAt: accepted.at,
         bytes: pdf.length,
       };
-      this.logger.info("label accepted", { jobId: receipt.jobId, bytes: pdf.length, confirm: this.confirm });
+      this.logger.info("label confirmed", {
+        jobId: receipt.jobId,
+        confirm: this.confirm,
+        afterAcceptedMs: Date.now() - accepted.at.getTime(),
+      });
       return receipt;
     } catch (error) {
       if (bound.signal.aborted && !isFactoryError(error, [ErrorCodes.ABORTED, ErrorCodes.TIMEOUT])) {
@@ -249,6 +280,27 @@ export class IppPrinter implements Printer {
       }
       await sleep(this.pollMs, signal);
     }
+  }
+
+  /** The spooler took job `ippJobId`: logs "label accepted" and tells `onAccepted`. */
+  private accepted(ippJobId: number, status: number, bytes: number): IppJobAccepted {
+    const accepted: IppJobAccepted = {
+      jobId: `${this.name}#${ippJobId}`,
+      ippJobId,
+      status,
+      bytes,
+      at: new Date(),
+    };
+    this.logger.info("label accepted", { jobId: accepted.jobId, bytes, status, confirm: this.confirm });
+    try {
+      this.onAccepted?.(accepted);
+    } catch (error) {
+      this.logger.warn("onAccepted threw", {
+        jobId: accepted.jobId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return accepted;
   }
 
   /** Best-effort Cancel-Job with its own short bound, so a failed label never prints later. */
