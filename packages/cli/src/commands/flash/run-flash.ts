@@ -189,6 +189,11 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
       // Sent even after Ctrl-C, with its own bound; queued when the server does not take it now.
       await serverRecords?.sendBatchReport(report, batches);
     }
+    // Records queued during a short outage in this run go now if the server is back (bounded:
+    // the first failure stops the flush; what is left waits for the next run).
+    if (serverRecords && serverRecords.pending() > 0 && !signal.aborted) {
+      await serverRecords.flush().catch(() => undefined);
+    }
     result.pendingRecords = serverRecords?.pending() ?? 0;
     return result;
   } finally {
