@@ -111,6 +111,50 @@ describe("the virtual factory in-process, at high speed", () => {
     expect(unknown.status).toBe(403);
   });
 
+  it("moving units to port 21 re-cables the simulated switch; the unit already there goes back to its build port", async () => {
+    const ready = demo.floor.units().filter((u) => u.state === "ready");
+    expect(ready.length).toBeGreaterThanOrEqual(2);
+    const [a, b] = ready as [(typeof ready)[0], (typeof ready)[0]];
+    const port = (name: string) => demo.switchSimulator.ports().find((p) => p.port === name)!;
+    // The switch learns a MAC a moment after the link comes up, like a real bridge.
+    const learned = (name: string, mac: string) =>
+      until(
+        `${mac} learned on ${name}`,
+        async () => (port(name).macs.includes(mac) ? true : undefined),
+        5000,
+      );
+    const move = (mac: string) =>
+      fetch(`${demo.url}/api/demo/units/${mac}/move`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${demo.tokens.operator}` },
+      });
+
+    expect((await move(a.mac)).status).toBe(200);
+    await learned("21", a.mac);
+    expect(port("21")).toMatchObject({ up: true, macs: [a.mac] });
+    expect(port(a.buildPort).up).toBe(false);
+    // The label station saw the link-up trap and asks about unit a.
+    await until(
+      "the label station to ask about a",
+      async () => {
+        const { json } = await api("/api/stations/label", demo.tokens.operator);
+        const state = json.state as { kind: string; mac?: string };
+        return state.kind === "confirm-print" && state.mac === a.mac ? true : undefined;
+      },
+      20_000,
+    );
+
+    expect((await move(b.mac)).status).toBe(200);
+    await learned("21", b.mac);
+    await learned(a.buildPort, a.mac);
+    expect(port("21")).toMatchObject({ up: true, macs: [b.mac] });
+    expect(port(a.buildPort)).toMatchObject({ up: true, macs: [a.mac] });
+    expect(port(b.buildPort).up).toBe(false);
+    const floor = demo.floor.units();
+    expect(floor.find((u) => u.mac === a.mac)).toMatchObject({ state: "ready", pluggedInto: a.buildPort });
+    expect(floor.find((u) => u.mac === b.mac)).toMatchObject({ state: "labeling", pluggedInto: "21" });
+  }, 60_000);
+
   it("close stops every part: no socket, server or timer is left, the database is closed", async () => {
     const url = demo.url;
     const started = Date.now();
