@@ -9,23 +9,37 @@ export interface CheckpointerOptions {
   /** Pause between checkpoints while the log is empty or fully copied (default 100 ms). */
   idleMs?: number;
   /**
-   * Log length (frames of one page) past which the checkpointer also waits for the writer and
-   * restarts the log, so that the log stays bounded under a load that never pauses (default 16384: 16 MiB of 1 KiB pages).
+   * Log length (frames of one page) past which the log is made to start over (see `onCatchUp`),
+   * so that it stays bounded under a load that never pauses (default 16384: 16 MiB of 1 KiB
+   * pages). At twice this length the worker restarts the log itself, holding writers up.
    */
   restartFrames?: number;
   logger: Logger;
   /** Called when the checkpointer stopped on its own; the caller resumes checkpointing itself. */
   onFailure: () => void;
+  /**
+   * Called on the writer's thread when the log has grown past `restartFrames` and nearly all of
+   * it is copied: the owner runs a PASSIVE checkpoint on its own connection (it copies the few
+   * frames left, so its next commit starts the log over), then calls `resume()`.
+   */
+  onCatchUp?: () => void;
 }
 
 export interface Checkpointer {
+  /** Lets the worker go on after `onCatchUp`. */
+  resume(): void;
   /** Stops the thread after its current checkpoint and closes its connection. */
   stop(): Promise<void>;
 }
 
-// Runs in the worker: its own connection, PASSIVE checkpoints (never block the writer), a
-// RESTART checkpoint only when the log has grown past the limit. CommonJS because it is
-// evaluated as a string, so it works the same from TypeScript sources and the built package.
+// Runs in the worker: its own connection, PASSIVE checkpoints (never block the writer). The log
+// only starts over when a writer begins while every frame is copied, which a steady stream of
+// commits rarely allows; so when the log has grown past the limit and at most an eighth of the
+// limit is left to copy, the worker hands the last copy to the writer's thread (\`catchUp\`): a
+// PASSIVE checkpoint there copies the few frames left, and the writer's next commit restarts the log. Only if the log keeps growing anyway
+// (twice the limit) does the worker take a RESTART checkpoint, which holds writers up. CommonJS
+// because it is evaluated as a string, so it works the same from TypeScript sources and the
+// built package.
 const WORKER_SOURCE = `
 const { parentPort, workerData: w } = require("node:worker_threads");
 const Database = require(w.driver);
@@ -34,21 +48,41 @@ db.pragma("busy_timeout = 2000");
 db.pragma("synchronous = " + w.synchronous);
 let stopping = false;
 let timer;
+let handedOver = false;
+const schedule = (ms) => {
+  if (!stopping) timer = setTimeout(tick, ms);
+};
 const tick = () => {
   timer = undefined;
   if (stopping) return;
   let next = w.idleMs;
   try {
     const r = db.pragma("wal_checkpoint(PASSIVE)")[0];
-    if (r.log > w.restartFrames) db.pragma("wal_checkpoint(RESTART)");
-    else if (r.checkpointed < r.log) next = 1;
+    if (r.log > 2 * w.restartFrames) {
+      db.pragma("wal_checkpoint(RESTART)");
+      parentPort.postMessage({ restarted: r.log });
+    }
+    else if (r.log > w.restartFrames && !handedOver && r.log - r.checkpointed <= w.restartFrames / 8) {
+      handedOver = true;
+      parentPort.postMessage({ catchUp: r.log });
+      // The writer answers "resume"; without an answer, go on after a while.
+      schedule(1000);
+      return;
+    } else if (r.checkpointed < r.log) next = 1;
+    if (r.log <= w.restartFrames) handedOver = false;
   } catch (error) {
     parentPort.postMessage({ warning: String(error && error.message) });
     next = w.idleMs * 10;
   }
-  timer = setTimeout(tick, next);
+  schedule(next);
 };
 parentPort.on("message", (m) => {
+  if (m === "resume") {
+    if (timer) clearTimeout(timer);
+    handedOver = false;
+    schedule(1);
+    return;
+  }
   if (m !== "stop") return;
   stopping = true;
   if (timer) clearTimeout(timer);
@@ -83,8 +117,17 @@ export function startCheckpointer(o: CheckpointerOptions): Checkpointer {
   let stopping = false;
   let exited = false;
   let stopped: (() => void) | undefined;
-  worker.on("message", (m: { warning?: string; stopped?: boolean }) => {
+  worker.on("message", (m: { warning?: string; stopped?: boolean; catchUp?: number; restarted?: number }) => {
     if (m.warning) o.logger.warn("background checkpoint failed", { error: m.warning });
+    if (m.restarted !== undefined) {
+      o.logger.warn("write-ahead log restarted by a blocking checkpoint (writes waited for it)", {
+        frames: m.restarted,
+      });
+    }
+    if (m.catchUp !== undefined) {
+      if (o.onCatchUp) o.onCatchUp();
+      else worker.postMessage("resume");
+    }
     if (m.stopped) stopped?.();
   });
   worker.on("error", (error) => {
@@ -98,6 +141,9 @@ export function startCheckpointer(o: CheckpointerOptions): Checkpointer {
     if (!stopping) o.onFailure();
   });
   return {
+    resume() {
+      if (!stopping && !exited) worker.postMessage("resume");
+    },
     stop() {
       if (stopping || exited) return Promise.resolve();
       stopping = true;

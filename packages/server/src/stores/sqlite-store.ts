@@ -182,6 +182,18 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       onFailure: () => {
         if (!closed) sqlite.pragma("wal_autocheckpoint = 1000");
       },
+      // The worker copied nearly all of a long log: copy the rest here, between commits, so the
+      // next commit starts the log over (a short pause of this thread instead of a long stall of
+      // every writer behind a RESTART checkpoint).
+      onCatchUp: () => {
+        if (closed) return;
+        try {
+          sqlite.pragma("wal_checkpoint(PASSIVE)");
+        } catch (error) {
+          log.warn("checkpoint failed", { error: (error as Error).message });
+        }
+        checkpointer?.resume();
+      },
     });
   }
   log.info("sqlite store open", { file });
