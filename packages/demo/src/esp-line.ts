@@ -60,11 +60,14 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
   const { signal } = controller;
   const results: DeviceResult[] = [];
   let boards = 0;
+  const app = makeFirmwareImage({ size: 128 * 1024, seed: 2 });
+  // A worn cell keeps bit 0 set: put it under an app byte whose bit 0 is clear, so verify sees it.
+  const wornCell = 0x10000 + app.findIndex((b, i) => i >= 0x2000 && (b & 1) === 0);
 
   const plug = async (port: PortRef) => {
     boards += 1;
     const faulty = random() < (o.faultRate ?? 1 / 6);
-    const faults: EspSimFaults = faulty && random() < 0.5 ? { stuckBitAt: 0x10000 + 0x2345 } : {};
+    const faults: EspSimFaults = faulty && random() < 0.5 ? { stuckBitAt: wornCell } : {};
     const sim = await createEspSimulator({
       chip: "esp32",
       mac: `24:0a:c4:7e:${((boards >> 8) & 0xff).toString(16).padStart(2, "0")}:${(boards & 0xff).toString(16).padStart(2, "0")}`,
@@ -93,7 +96,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
       regions: [
         { name: "bootloader", offset: 0x1000, data: makeFirmwareImage({ size: 24 * 1024, seed: 1 }) },
         { name: "partitions", offset: 0x8000, data: makePartitionTable(0x100000) },
-        { name: "app", offset: 0x10000, data: makeFirmwareImage({ size: 128 * 1024, seed: 2 }) },
+        { name: "app", offset: 0x10000, data: app },
       ],
     },
     watcher: usbWatcher(binding),

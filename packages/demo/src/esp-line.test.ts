@@ -1,0 +1,96 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type EspLine, startEspLine } from "./esp-line";
+
+/** A stand-in for the server's registration and board-line endpoints that records what arrives. */
+async function backend() {
+  const registrations: { device_id: string; mac?: string; station_id?: string }[] = [];
+  const boardLine: unknown[] = [];
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d) => (text += String(d)));
+    req.on("end", () => {
+      if (req.method === "POST" && req.url === "/api/admin/device-registrations")
+        registrations.push(JSON.parse(text));
+      if (req.method === "PUT" && req.url?.startsWith("/api/board-line/stations/"))
+        boardLine.push(JSON.parse(text));
+      res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    registrations,
+    boardLine,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function until<T>(probe: () => T | undefined, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("the ESP flashing station on simulated boards", () => {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const o of open.splice(0).reverse()) await o.close();
+  });
+
+  it("flashes, tests and registers each board, then swaps it for a new one", async () => {
+    const b = await backend();
+    open.push(b);
+    const line: EspLine = await startEspLine({
+      server: b.url,
+      stationToken: "station-token-0123456789",
+      ports: 2,
+      faultRate: 0,
+      swapAfterMs: 200,
+    });
+    open.push(line);
+    // Two boards per port: the first ones were swapped and their successors flashed too.
+    const results = await until(() => (line.results().length >= 4 ? line.results() : undefined), 90_000);
+    expect(results.map((r) => r.status)).toEqual(
+      ["passed", "passed", "passed", "passed"].slice(0, results.length),
+    );
+    expect(results[0]!.tests).toEqual([expect.objectContaining({ name: "boot_test", passed: true })]);
+    const ids = new Set(results.map((r) => r.deviceId));
+    expect(ids.size).toBe(results.length);
+    await until(() => (b.registrations.length >= 4 ? true : undefined));
+    expect(b.registrations.map((r) => r.device_id).sort()).toEqual(
+      [...ids].slice(0, b.registrations.length).sort(),
+    );
+    expect(b.boardLine.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("boards with a fault fail with a coded error and are not registered", async () => {
+    const b = await backend();
+    open.push(b);
+    let n = 0;
+    // faultRate 1; the second draw picks the fault: a worn flash cell (< 0.5) or a silent firmware.
+    const draws = [0, 0.2, 0, 0.9];
+    const line = await startEspLine({
+      server: b.url,
+      stationToken: "station-token-0123456789",
+      ports: 2,
+      faultRate: 1,
+      swapAfterMs: 60_000,
+      random: () => draws[n++ % draws.length]!,
+    });
+    open.push(line);
+    const results = await until(() => (line.results().length >= 2 ? line.results() : undefined), 90_000);
+    const codes = results.map((r) => `${r.status} ${r.error?.code}`).sort();
+    expect(codes).toEqual(["failed TEST_FAILED", "failed VERIFY_FAILED"]);
+    expect(b.registrations).toEqual([]);
+  }, 120_000);
+});
