@@ -10,14 +10,32 @@ export class HttpStats {
   stuckMarked = 0;
 
   observe(route: string, method: string, status: number, seconds: number): void {
-    const key = `method="${method}",route="${route}",status="${status}"`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const hk = `method="${method}",route="${route}"`;
-    const h = this.hist.get(hk) ?? { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
-    for (const [i, b] of BUCKETS.entries()) if (seconds <= b) h.buckets[i]! += 1;
+    // Hot path (every request): the label strings are built once per route, method and status.
+    const key = this.labels(route, method, status);
+    this.counts.set(key.count, (this.counts.get(key.count) ?? 0) + 1);
+    let h = this.hist.get(key.hist);
+    if (!h) {
+      h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.hist.set(key.hist, h);
+    }
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.buckets[i]! += 1;
     h.sum += seconds;
     h.count += 1;
-    this.hist.set(hk, h);
+  }
+
+  private readonly labelCache = new Map<string, { count: string; hist: string }>();
+  private labels(route: string, method: string, status: number) {
+    const id = `${method} ${status} ${route}`;
+    let l = this.labelCache.get(id);
+    if (!l) {
+      l = {
+        count: `method="${method}",route="${route}",status="${status}"`,
+        hist: `method="${method}",route="${route}"`,
+      };
+      // Routes are the app's route patterns (or "unmatched"), so this stays small.
+      if (this.labelCache.size < 10_000) this.labelCache.set(id, l);
+    }
+    return l;
   }
 
   async render(store: UnitStore, signal: AbortSignal): Promise<string> {

@@ -94,9 +94,13 @@ export function prepareRegistration(r: Omit<DeviceRegistration, "createdAt">) {
 
 /** Drops undefined/null fields so store rows map onto optional properties. */
 export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], null>;
-  };
+  // A plain loop: this runs for every unit a store returns, heartbeats included.
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    const v = o[k];
+    if (v !== null && v !== undefined) out[k] = v;
+  }
+  return out as { [K in keyof T]: Exclude<T[K], null> };
 }
 
 export interface MetricRow {
