@@ -64,6 +64,7 @@ describe.runIf(peers)(
       await demoPage.goto(demo.links.demo);
       expect(demoPage.url()).not.toContain("token=");
       await demoPage.locator(".port[data-mac]").first().waitFor({ timeout: 20_000 });
+      expect(await demoPage.locator("#login").isVisible()).toBe(false);
 
       const dashboard = await context.newPage();
       await dashboard.goto(demo.links.dashboard);

@@ -10,7 +10,7 @@ export const DEMO_PAGE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Virtual factory</title>
 <style>
-*{box-sizing:border-box}
+*{box-sizing:border-box}[hidden]{display:none!important}
 body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1d21}
 header{background:#1b1d21;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 header h1{font-size:1.1rem;margin:0;flex:1}
