@@ -64,7 +64,9 @@ export interface BuildFloor {
   units(): FloorUnit[];
   /**
    * Moves a ready unit from its build port to the label port (link down on one, link up on the
-   * other). A unit already on the label port and not yet labeled goes back to its build port.
+   * other); for the unit already on the label port, unplugs and replugs it (the seed's retry
+   * after a misprint). A unit on the label port and not yet labeled goes back to its build port
+   * when another one is moved there.
    * Throws `NOT_FOUND` for an unknown MAC and `CONFLICT` when the unit is not ready.
    */
   moveToLabelPort(mac: string): FloorUnit;
@@ -237,7 +239,16 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       const slot = [...slots.values()].find((s) => s.unit.mac === mac);
       if (!slot) throw createError("demo", ErrorCodes.NOT_FOUND, `No unit ${mac} on the floor`);
       const unit = slot.unit;
-      if (unit.state === "labeling") return { ...unit };
+      if (unit.state === "labeling") {
+        // Seed: after a misprint the operator replugs the unit into the label port to print again.
+        o.switch.unplug(labelPort);
+        later(500, () => {
+          if (unit.pluggedInto === labelPort && unit.state === "labeling")
+            o.switch.plug(labelPort, { mac, ip: ipOf(unit.buildPort) });
+        });
+        log.info("unit replugged into the label port", { mac });
+        return { ...unit };
+      }
       if (unit.state !== "ready") {
         throw createError(
           "demo",

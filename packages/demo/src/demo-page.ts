@@ -25,7 +25,7 @@ p.lead{margin:.2rem 0 1rem;line-height:1.45}
 .labeling,.labeled{border-color:#8250df}.empty{opacity:.6}
 .port.label{border-color:#8250df;background:#f6f0ff}
 button.move{margin-top:auto;font-size:.9rem;padding:.45rem .5rem;border:0;border-radius:6px;background:#1a7f37;color:#fff;cursor:pointer}
-button.move[disabled]{opacity:.5}
+button.move[disabled]{opacity:.5}button.replug{background:#8250df}
 #note{min-height:1.4em;margin:.8rem 0;color:#8c1d18}
 form{display:flex;gap:.5rem;padding:1rem;flex-wrap:wrap}input{flex:1;min-width:12rem;font-size:1rem;padding:.5rem}
 </style></head>
@@ -52,6 +52,7 @@ function tile(u,port,labelPort){
  var s="<div class='port "+esc(u.state)+"' data-port='"+esc(port)+"' data-mac='"+esc(u.mac)+"' data-state='"+esc(u.state)+"'><span class=n>Port "+esc(port)+"</span>"+
   "<span class=st>"+esc(WORDS[u.state]||u.state)+(u.state==="building"&&u.stage?" · "+esc(u.stage):"")+"</span><span class=mac>"+esc(u.mac)+"</span>";
  if(u.state==="ready")s+="<button class=move type=button data-mac='"+esc(u.mac)+"'>Move to label port "+esc(labelPort)+"</button>";
+ if(u.state==="labeling")s+="<button class='move replug' type=button data-mac='"+esc(u.mac)+"' title='After a misprint: unplug and plug in again to print again'>Replug (print again)</button>";
  return s+"</div>"}
 var last="";
 function render(f){var key=JSON.stringify(f)+busy;if(key===last)return;last=key;document.getElementById("count").textContent=f.build_ports;var byPort={};var onLabel=null;

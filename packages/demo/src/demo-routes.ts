@@ -52,7 +52,8 @@ const view = (u: FloorUnit) => ({
 /**
  * The demo's routes, mounted on the server through its plugins: the page (`GET /demo`), the
  * floor (`GET /api/demo/floor`, operator/station/admin) and the move of a ready unit to the label
- * port (`POST /api/demo/units/{mac}/move`, operator/admin: 404 unknown, 409 not ready).
+ * port, or the replug of the unit on it (`POST /api/demo/units/{mac}/move`, operator/admin: 404
+ * unknown, 409 neither ready nor on the label port).
  */
 export function demoRoutes(o: DemoRoutesOptions): Plugin {
   return (app, deps) => {

@@ -111,7 +111,7 @@ describe("the virtual factory in-process, at high speed", () => {
     expect(unknown.status).toBe(403);
   });
 
-  it("moving units to port 21 re-cables the simulated switch; the unit already there goes back to its build port", async () => {
+  it("moving units to port 21 re-cables the simulated switch; the unit already there goes back to its build port; a replug asks again", async () => {
     const ready = demo.floor.units().filter((u) => u.state === "ready");
     expect(ready.length).toBeGreaterThanOrEqual(2);
     const [a, b] = ready as [(typeof ready)[0], (typeof ready)[0]];
@@ -153,6 +153,35 @@ describe("the virtual factory in-process, at high speed", () => {
     const floor = demo.floor.units();
     expect(floor.find((u) => u.mac === a.mac)).toMatchObject({ state: "ready", pluggedInto: a.buildPort });
     expect(floor.find((u) => u.mac === b.mac)).toMatchObject({ state: "labeling", pluggedInto: "21" });
+
+    // Replugging the unit on port 21 (the seed's retry after a misprint) starts a new question.
+    const asked = await until(
+      "the label station to ask about b",
+      async () => {
+        const state = (await api("/api/stations/label", demo.tokens.operator)).json.state as {
+          kind: string;
+          mac?: string;
+          session: number;
+        };
+        return state.kind === "confirm-print" && state.mac === b.mac ? state.session : undefined;
+      },
+      20_000,
+    );
+    expect((await move(b.mac)).status).toBe(200);
+    await until(
+      "a new question about b after the replug",
+      async () => {
+        const state = (await api("/api/stations/label", demo.tokens.operator)).json.state as {
+          kind: string;
+          mac?: string;
+          session: number;
+        };
+        return state.kind === "confirm-print" && state.mac === b.mac && state.session > asked
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
   }, 60_000);
 
   it("close stops every part: no socket, server or timer is left, the database is closed", async () => {
