@@ -29,27 +29,33 @@ describe("factory sim esp", () => {
     expect(text).toMatch(/unknown chip "esp99"/);
   });
 
-  it.runIf(hasSocat)("serves a chip on a pty the driver can open, and stops on the signal", async () => {
-    const stdout = new PassThrough();
-    let text = "";
-    stdout.on("data", (d) => {
-      text += String(d);
-    });
-    const controller = new AbortController();
-    const io = { stdout, stderr: new PassThrough(), env: {}, cwd: process.cwd(), signal: controller.signal };
-    const running = commands["sim esp"]!.run(
-      ["esp", "--pty", "--chip", "esp8266", "--timing", "instant"],
-      io,
-    );
-    const end = Date.now() + 5000;
-    while (!/ on (\S+) /.test(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    const path = / on (\S+) /.exec(text)?.[1];
-    expect(path && existsSync(path)).toBe(true);
-    const session = await createEspDriver({ reset: "none", baudRate: 115200 }).open({ path: path! });
-    expect((await session.identify()).family).toBe("esp8266");
-    await session.close();
-    controller.abort();
-    expect(await running).toBe(0);
-    expect(text).toMatch(/commands received: .*"0x08"/);
-  });
+  it.runIf(hasSocat).each(["esp8266", "esp32c6"] as const)(
+    "serves an %s on a pty the driver can open, and stops on the signal",
+    async (chip) => {
+      const stdout = new PassThrough();
+      let text = "";
+      stdout.on("data", (d) => {
+        text += String(d);
+      });
+      const controller = new AbortController();
+      const io = {
+        stdout,
+        stderr: new PassThrough(),
+        env: {},
+        cwd: process.cwd(),
+        signal: controller.signal,
+      };
+      const running = commands["sim esp"]!.run(["esp", "--pty", "--chip", chip, "--timing", "instant"], io);
+      const end = Date.now() + 5000;
+      while (!/ on (\S+) /.test(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      const path = / on (\S+) /.exec(text)?.[1];
+      expect(path && existsSync(path)).toBe(true);
+      const session = await createEspDriver({ reset: "none", baudRate: 115200 }).open({ path: path! });
+      expect((await session.identify()).family).toBe(chip);
+      await session.close();
+      controller.abort();
+      expect(await running).toBe(0);
+      expect(text).toMatch(/commands received: .*"0x08"/);
+    },
+  );
 });

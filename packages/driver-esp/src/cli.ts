@@ -7,7 +7,7 @@ import { CHIPS, type EspFamily } from "./protocol/chips";
 import { createEspSimulator } from "./simulator/device";
 import { startEspPtyServer } from "./simulator/pty";
 
-const USAGE = `usage: factory sim esp [--pty] [--chip esp32|esp8266|esp32s3|esp32c3] [--mac aa:bb:cc:dd:ee:ff]
+const USAGE = `usage: factory sim esp [--pty] [--chip esp32|esp8266|esp32s2|esp32s3|esp32c3|esp32c6] [--mac aa:bb:cc:dd:ee:ff]
                       [--flash-size <MiB>] [--timing real|instant] [--start bootloader|app]
 
 Runs a simulated ESP ROM loader and flasher stub on a pseudo-terminal (made with socat) and

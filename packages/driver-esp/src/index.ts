@@ -1,5 +1,5 @@
 /**
- * @factory/driver-esp: ESP32 / ESP8266 (and ESP32-S3 / C3) over serial. The default export is
+ * @factory/driver-esp: ESP32 / ESP8266 (and ESP32-S2 / S3 / C3 / C6) over serial. The default export is
  * the driver factory that config loads by package name.
  */
 import { defineBoardDriver } from "@factory/core";
@@ -13,7 +13,15 @@ export { EspErrorCodes } from "./errors";
 export { EspClient } from "./loader/client";
 export { EspLoader } from "./loader/loader";
 export type { ResetStrategy, ResetTiming } from "./loader/reset";
-export { CHIPS, type ChipInfo, chipFromMagic, type EspFamily } from "./protocol/chips";
+export {
+  CHIPS,
+  type ChipInfo,
+  chipFromMagic,
+  chipFromSecurityId,
+  type EspFamily,
+  type SecurityInfoForm,
+  type UsbOtgInfo,
+} from "./protocol/chips";
 export { loadNativeBinding, openSerialLink, type SerialLink } from "./transport/serial-link";
 export { createWebSerialPort, type WebSerialPortLike } from "./transport/web-serial";
 

@@ -1,8 +1,9 @@
 import { describeBoardDriverConformance } from "@factory/core/testing";
+import type { EspFamily } from "../protocol/chips";
 import { createEspSimulator, EspSimBinding, makeFirmwareImage, makePartitionTable } from "../simulator";
 import { createEspDriver } from "./driver";
 
-for (const chip of ["esp32", "esp8266"] as const) {
+for (const chip of ["esp32", "esp8266", "esp32s2", "esp32c6"] as const) {
   describeBoardDriverConformance(`esp driver on the ${chip} simulator`, async () => {
     const sim = await createEspSimulator({ chip, seed: 3 });
     const binding = new EspSimBinding().add("sim:esp-0", sim);
@@ -34,7 +35,7 @@ for (const chip of ["esp32", "esp8266"] as const) {
 // are synthetic (they do not boot), and a real board cannot be unplugged or read out of band.
 const realPort = process.env.ESP_TEST_PORT;
 if (realPort) {
-  const chip = (process.env.ESP_TEST_CHIP ?? "esp32") as "esp32" | "esp8266" | "esp32s3" | "esp32c3";
+  const chip = (process.env.ESP_TEST_CHIP ?? "esp32") as EspFamily;
   describeBoardDriverConformance(
     `esp driver on the board at ${realPort}`,
     async () => ({

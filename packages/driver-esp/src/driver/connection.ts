@@ -103,7 +103,9 @@ export class EspConnection {
       ? "the ROM is in download mode but does not answer SYNC"
       : this.strategy === "none"
         ? "is the board strapped into download mode (IO0 low at power-up)?"
-        : "the board did not enter download mode; check the auto-reset wiring or hold BOOT";
+        : this.strategy === "usb-jtag"
+          ? "the USB-Serial-JTAG reset did not enter download mode (it works only on the USB-Serial-JTAG port, 303A:1001, of an ESP32-S3, -C3 or -C6; USB-UART bridges and the ESP32-S2's USB-OTG port take reset classic)"
+          : "the board did not enter download mode; check the auto-reset wiring or hold BOOT";
     throw createError(PKG, ErrorCodes.SYNC_FAILED, `No answer to SYNC from ${this.port.path}: ${hint}`, {
       cause: lastError,
       details: { port: this.port.path, attempts: this.opts.connectAttempts, bootLog: noise.slice(-200) },

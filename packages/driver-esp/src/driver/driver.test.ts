@@ -1,5 +1,6 @@
 import { type FlashPlan, isFactoryError, loadBoardDriver } from "@factory/core";
 import { describe, expect, it } from "vitest";
+import { CHIPS, type EspFamily } from "../protocol/chips";
 import {
   createEspSimulator,
   EspSimBinding,
@@ -17,8 +18,8 @@ async function bench(simOptions: EspSimulatorOptions = {}, driverOptions: EspDri
   return { sim, binding, driver, port: { path: "sim:a" } };
 }
 
-function plan(chip: "esp32" | "esp8266" | "esp32s3" | "esp32c3" = "esp32", appSize = 150_000): FlashPlan {
-  const boot = chip === "esp32" ? 0x1000 : 0x0;
+function plan(chip: EspFamily = "esp32", appSize = 150_000): FlashPlan {
+  const boot = CHIPS[chip].bootloaderOffset;
   return {
     regions: [
       { name: "bootloader", offset: boot, data: makeFirmwareImage({ size: 20_000, chip, seed: 11 }) },
@@ -42,8 +43,10 @@ describe("esp driver identity", () => {
   it.each([
     ["esp32", "ESP32-D0WD-V3", "24:0a:c4:12:34:56"],
     ["esp8266", "ESP8266EX", "18:fe:34:ab:cd:ef"],
+    ["esp32s2", "ESP32-S2", "7c:df:a1:0a:0b:0c"],
     ["esp32s3", "ESP32-S3", "f4:12:fa:00:11:22"],
     ["esp32c3", "ESP32-C3", "58:cf:79:01:02:03"],
+    ["esp32c6", "ESP32-C6", "40:4c:ca:4d:5e:6f"],
   ] as const)("reads %s chip, MAC from eFuse and flash size", async (chip, name, mac) => {
     const { driver, port } = await bench({ chip, mac, flashSize: 16 * 1024 * 1024 });
     const session = await driver.open(port);

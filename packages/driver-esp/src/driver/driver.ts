@@ -24,7 +24,10 @@ import { EspSession } from "./session";
 
 /** USB bridges ESP boards use (VID → family hint). */
 const KNOWN_BRIDGES: Record<string, string> = {
+  // USB-Serial-JTAG (ESP32-S3, -C3 and -C6 alike), then the ROMs' USB-OTG download ports.
   "303a:1001": "esp32s3",
+  "303a:0002": "esp32s2",
+  "303a:0009": "esp32s3",
   "10c4:ea60": "esp32",
   "1a86:7523": "esp32",
   "1a86:55d4": "esp32",
@@ -33,7 +36,8 @@ const KNOWN_BRIDGES: Record<string, string> = {
   "0403:6015": "esp32",
 };
 
-export const ESP_FAMILIES = ["esp32", "esp8266", "esp32s3", "esp32c3"] as const;
+/** The config `platform` values this driver flashes. */
+export const ESP_FAMILIES = ["esp32", "esp8266", "esp32s2", "esp32s3", "esp32c3", "esp32c6"] as const;
 
 export const ESP_CAPABILITIES: BoardCapabilities = {
   compressedWrite: true,

@@ -1,16 +1,15 @@
 import { createError, ErrorCodes, type Logger, sleep } from "@factory/core";
 import { EspErrorCodes, PKG } from "../errors";
-import { type ChipInfo, chipFromMagic, MAGIC_REG } from "../protocol/chips";
-import { OHAI, Op, SYNC_PAYLOAD, u32le } from "../protocol/commands";
+import { type ChipInfo, chipFromMagic, chipFromSecurityId, MAGIC_REG } from "../protocol/chips";
+import { OHAI, Op, readU32, SYNC_PAYLOAD, u32le } from "../protocol/commands";
 import { loadStubImage } from "../protocol/stub-image";
 import type { SerialLink } from "../transport/serial-link";
 import { EspClient } from "./client";
 
 /** RAM block size for MEM_DATA (stub upload). */
 export const ESP_RAM_BLOCK = 0x1800;
-const USB_RAM_BLOCK = 0x800;
-const ESP32S3_UARTDEV_BUF_NO = 0x3fcef14c;
-const UARTDEV_BUF_NO_USB_OTG = 3;
+/** RAM block size the ROM takes over its USB-OTG CDC port. */
+export const USB_OTG_RAM_BLOCK = 0x800;
 /** Flash write block size (compressed bytes per FLASH_DEFL_DATA). */
 export const FLASH_WRITE_SIZE = 0x4000;
 
@@ -60,21 +59,51 @@ export class EspLoader {
     return false;
   }
 
-  /** Reads the magic register and picks the chip. Rejects `ESP_UNKNOWN_CHIP`. */
+  /**
+   * Reads the magic register and picks the chip; a value no chip in the table has (a later
+   * revision) is looked up by the chip id GET_SECURITY_INFO reports, where the ROM has it.
+   * Rejects `ESP_UNKNOWN_CHIP`.
+   */
   async detect(signal?: AbortSignal): Promise<ChipInfo> {
     const magic = await this.readReg(MAGIC_REG, signal);
-    const chip = chipFromMagic(magic);
+    let chipId: number | undefined;
+    let chip = chipFromMagic(magic);
     if (!chip) {
+      chipId = await this.securityChipId(signal);
+      if (chipId !== undefined) chip = chipFromSecurityId(chipId);
+    }
+    if (!chip) {
+      const id = chipId === undefined ? "" : ` and chip id ${chipId}`;
       throw createError(
         PKG,
         EspErrorCodes.ESP_UNKNOWN_CHIP,
-        `The chip on ${this.link.path} reports magic 0x${magic.toString(16)}, which this driver does not know`,
-        { details: { port: this.link.path, magic } },
+        `The chip on ${this.link.path} reports magic 0x${magic.toString(16)}${id}, which this driver does not know`,
+        { details: { port: this.link.path, magic, ...(chipId === undefined ? {} : { chipId }) } },
       );
     }
     this.chip = chip;
     this.client.statusLength = this.stub ? 2 : chip.romStatusLen;
     return chip;
+  }
+
+  /**
+   * The chip id of GET_SECURITY_INFO (20-byte answer), or undefined when the ROM does not
+   * implement the command (ESP8266, ESP32) or gives no chip id (ESP32-S2's 12-byte answer).
+   */
+  async securityChipId(signal?: AbortSignal): Promise<number | undefined> {
+    // The status (2 or 4 bytes) follows the 20 data bytes; a 12-byte answer is too short.
+    try {
+      const r = await this.client.command(Op.GET_SECURITY_INFO, new Uint8Array(0), {
+        signal,
+        timeoutMs: this.timeout(48),
+        dataLength: 20,
+      });
+      return r.data.length >= 16 ? readU32(r.data, 12) : undefined;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === EspErrorCodes.ESP_COMMAND_FAILED || code === ErrorCodes.PROTOCOL_ERROR) return undefined;
+      throw error;
+    }
   }
 
   async readReg(addr: number, signal?: AbortSignal): Promise<number> {
@@ -95,14 +124,8 @@ export class EspLoader {
   async runStub(signal?: AbortSignal): Promise<void> {
     const chip = this.requireChip();
     const image = await loadStubImage(chip.name);
-    // The ESP32-S3 ROM takes smaller RAM blocks when the host talks to it over USB-OTG.
-    let ramBlock = ESP_RAM_BLOCK;
-    if (
-      chip.family === "esp32s3" &&
-      (await this.readReg(ESP32S3_UARTDEV_BUF_NO, signal)) === UARTDEV_BUF_NO_USB_OTG
-    ) {
-      ramBlock = USB_RAM_BLOCK;
-    }
+    // The ESP32-S2/S3 ROM takes smaller RAM blocks when the host talks to it over USB-OTG.
+    const ramBlock = (await this.usesUsbOtg(signal)) ? USB_OTG_RAM_BLOCK : ESP_RAM_BLOCK;
     for (const [addr, bytes] of [
       [image.textStart, image.text],
       [image.dataStart, image.data],
@@ -152,6 +175,13 @@ export class EspLoader {
     this.spiAttached = true;
     this.client.statusLength = 2;
     this.logger.debug("stub running", { port: this.link.path });
+  }
+
+  /** The ROM talks over its USB-OTG CDC port (it says so in its port-number variable). */
+  async usesUsbOtg(signal?: AbortSignal): Promise<boolean> {
+    const otg = this.requireChip().usbOtg;
+    if (!otg) return false;
+    return ((await this.readReg(otg.bufNoReg, signal)) & 0xff) === otg.bufNoUsbOtg;
   }
 
   /** Asks the chip for `baud`, then follows on the host side. Does not check the new rate. */
@@ -235,7 +265,7 @@ export class EspLoader {
   /** Starts a compressed write of `size` uncompressed bytes at `offset` in `blocks` blocks. */
   async flashDeflBegin(size: number, blocks: number, offset: number, signal?: AbortSignal): Promise<void> {
     const chip = this.requireChip();
-    const romExtra = !this.stub && chip.family !== "esp32" && chip.family !== "esp8266";
+    const romExtra = !this.stub && chip.romEncryptedWrite;
     // The ROM wants the size rounded up to whole blocks and erases it before answering.
     const eraseSize = this.stub ? size : Math.ceil(size / FLASH_WRITE_SIZE) * FLASH_WRITE_SIZE;
     const words = [eraseSize, blocks, FLASH_WRITE_SIZE, offset];

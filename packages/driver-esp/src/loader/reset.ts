@@ -3,8 +3,10 @@ import type { SerialLink } from "../transport/serial-link";
 
 /**
  * How the host puts the chip into download mode. `classic`: DTR→IO0, RTS→EN through the
- * two-transistor circuit of dev boards and most USB-UART fixtures. `usb-jtag`: the ESP32-S3/C3
- * USB-Serial-JTAG peripheral (303A:1001). `none`: the fixture straps IO0 and powers the board;
+ * two-transistor circuit of dev boards and most USB-UART fixtures; also the ESP32-S2/S3 USB-OTG
+ * download port (303A:0002 / 303A:0009), whose CDC emulates the same lines. `usb-jtag`: the
+ * USB-Serial-JTAG peripheral of the ESP32-S3, -C3 and -C6 (303A:1001); the ESP32, ESP8266 and
+ * ESP32-S2 have none. `none`: the fixture straps IO0 and powers the board;
  * the host never touches the lines (and a pseudo-terminal has none).
  */
 export type ResetStrategy = "classic" | "usb-jtag" | "none";

@@ -12,7 +12,8 @@ export interface StubImage {
 const cache = new Map<string, Promise<StubImage>>();
 
 /**
- * The flasher stub image for `chipName` (`ESP32`, `ESP8266`, `ESP32-S3`, `ESP32-C3`), taken from the
+ * The flasher stub image for `chipName` (`ESP32`, `ESP8266`, `ESP32-S2`, `ESP32-S3`,
+ * `ESP32-C3`, `ESP32-C6`), taken from the
  * stub JSON files bundled with esptool-js. Loaded once per process.
  */
 export function loadStubImage(chipName: string): Promise<StubImage> {

@@ -268,3 +268,87 @@ describe("ESP ROM simulator, byte level", () => {
     await port.close();
   });
 });
+
+describe("ESP32-S2 and ESP32-C6 ROMs, byte level", () => {
+  it("ESP32-S2: magic 0x7C6, MAC in eFuse block 1, GET_SECURITY_INFO answers 12 bytes with no chip id", async () => {
+    const host = await rawHost({ chip: "esp32s2", mac: "7c:df:a1:0a:0b:0c" });
+    const [magic] = await host.command(Op.READ_REG, u32le(0x40001000));
+    expect(host.text()).toMatch(/ESP-ROM:esp32s2.*boot:0x0 \(DOWNLOAD.*waiting for download/s);
+    expect(magic?.value).toBe(0x7c6);
+    expect([...magic!.data]).toEqual([0, 0, 0, 0]);
+    const [lo] = await host.command(Op.READ_REG, u32le(0x3f41a044));
+    const [hi] = await host.command(Op.READ_REG, u32le(0x3f41a048));
+    expect(lo?.value).toBe(0xa10a0b0c);
+    expect(hi?.value).toBe(0x7cdf);
+    const [info] = await host.command(Op.GET_SECURITY_INFO, new Uint8Array(0));
+    expect(info?.data).toHaveLength(12 + 4);
+    expect([...info!.data.subarray(12)]).toEqual([0, 0, 0, 0]);
+    await host.close();
+  });
+
+  it("ESP32-C6: magic 0x2CE0806F, MAC at 0x600B0844, GET_SECURITY_INFO chip id 13, RDID on SPI1 at 0x60003000", async () => {
+    const host = await rawHost({ chip: "esp32c6", mac: "40:4c:ca:4d:5e:6f", flashSize: 8 << 20 });
+    const [magic] = await host.command(Op.READ_REG, u32le(0x40001000));
+    expect(host.text()).toMatch(/ESP-ROM:esp32c6.*waiting for download/s);
+    expect(magic?.value).toBe(0x2ce0806f);
+    const [lo] = await host.command(Op.READ_REG, u32le(0x600b0844));
+    const [hi] = await host.command(Op.READ_REG, u32le(0x600b0848));
+    expect([lo?.value, hi?.value]).toEqual([0xca4d5e6f, 0x404c]);
+    const [info] = await host.command(Op.GET_SECURITY_INFO, new Uint8Array(0));
+    expect(info?.data).toHaveLength(20 + 4);
+    expect(Buffer.from(info!.data).readUInt32LE(12)).toBe(13);
+    expect([...info!.data.subarray(20)]).toEqual([0, 0, 0, 0]);
+    // RDID: MISO length, USR flags, USR2 command 0x9F, then CMD.USR; W0 holds the JEDEC id.
+    const base = 0x60003000;
+    const w = (addr: number, value: number) => [addr, value >>> 0, 0xffffffff, 0];
+    await host.command(
+      Op.WRITE_REG,
+      u32le(
+        ...w(base + 0x28, 23),
+        ...w(base + 0x18, (1 << 31) | (1 << 28)),
+        ...w(base + 0x20, (7 << 28) | 0x9f),
+      ),
+    );
+    await host.command(Op.WRITE_REG, u32le(...w(base, 1 << 18)));
+    const [cmd] = await host.command(Op.READ_REG, u32le(base));
+    expect(cmd!.value & (1 << 18)).toBe(0);
+    const [w0] = await host.command(Op.READ_REG, u32le(base + 0x58));
+    expect(w0?.value).toBe(0x1740ef);
+    await host.close();
+  });
+
+  it("the ESP32 ROM has no GET_SECURITY_INFO (status 1, error 0x05)", async () => {
+    const host = await rawHost({ chip: "esp32" });
+    const [info] = await host.command(Op.GET_SECURITY_INFO, new Uint8Array(0));
+    expect([...info!.data]).toEqual([1, 5, 0, 0]);
+    await host.close();
+  });
+
+  it("runs the ESP32-S2 and ESP32-C6 stubs esptool-js ships (OHAI, then two status bytes)", async () => {
+    for (const chip of ["esp32s2", "esp32c6"] as const) {
+      const host = await rawHost({ chip });
+      const frames = await uploadStub(host, host.sim);
+      expect(frames.some((f) => f.toString("latin1") === "OHAI")).toBe(true);
+      expect(host.sim.mode).toBe("stub");
+      const [r] = await host.command(Op.READ_REG, u32le(0x40001000));
+      expect(r?.data).toHaveLength(2);
+      await host.close();
+    }
+  });
+
+  it("only chips with USB-Serial-JTAG take the usb-jtag reset circuit", async () => {
+    await expect(createEspSimulator({ chip: "esp32s2", resetCircuit: "usb-jtag" })).rejects.toThrow(
+      /ESP32-S2 has no USB-Serial-JTAG/,
+    );
+    const sim = await createEspSimulator({ chip: "esp32c6", resetCircuit: "usb-jtag" });
+    const port = await new EspSimBinding().add("usb", sim).open({ path: "usb", baudRate: 115200 });
+    await port.set({ dtr: false, rts: false });
+    await port.set({ dtr: true, rts: false });
+    await port.set({ dtr: true, rts: true });
+    await port.set({ dtr: false, rts: true });
+    await port.set({ dtr: false, rts: false });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sim.mode).toBe("rom");
+    await port.close();
+  });
+});

@@ -43,6 +43,13 @@ export interface SimStats {
 
 const ROM_BANNER_ESP32 =
   "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
+/** The newer ROMs name their build; the boot mode byte and "waiting for download" as the others. */
+const ROM_BANNERS: Partial<Record<string, string>> = {
+  esp32s2:
+    "ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\nrst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0/1))\r\nwaiting for download\r\n",
+  esp32c6:
+    "ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART/SDIO_REI_FEO))\r\nwaiting for download\r\n",
+};
 const ROM_BANNER_ESP8266 = "\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n\r\n";
 /**
  * The stub receives into two frame buffers: one frame may wait while another is processed (the
@@ -127,7 +134,7 @@ export class EspSimulator {
 
   /** The detect register value of this chip. */
   get magic(): number {
-    return this.chip.magic[0] ?? 0;
+    return this.options.magic ?? this.chip.magic[0] ?? 0;
   }
 
   /** Copies `length` bytes of flash at `offset` (out of band, for tests). */
@@ -315,7 +322,7 @@ export class EspSimulator {
           return;
         }
         if (this.chip.family === "esp8266") this.send(new TextEncoder().encode(ROM_BANNER_ESP8266), 74880);
-        else this.send(new TextEncoder().encode(ROM_BANNER_ESP32));
+        else this.send(new TextEncoder().encode(ROM_BANNERS[this.chip.family] ?? ROM_BANNER_ESP32));
       } else {
         this.mode = "app";
         this.appConsole.boot();
@@ -368,6 +375,11 @@ export class EspSimulator {
 export async function createEspSimulator(options: EspSimulatorOptions = {}): Promise<EspSimulator> {
   const chip = CHIPS[options.chip ?? "esp32"];
   if (!chip) throw new Error(`unknown simulator chip ${String(options.chip)}`);
+  if (options.resetCircuit === "usb-jtag" && !chip.usbSerialJtag) {
+    throw new Error(
+      `the ${chip.name} has no USB-Serial-JTAG; simulate it with resetCircuit "classic" or "none"`,
+    );
+  }
   const stub = await loadStubImage(chip.name);
   return new EspSimulator(options, stub);
 }

@@ -144,13 +144,15 @@ export function handleCommand(sim: EspSimulator, cmd: DecodedCommand): void {
       return;
     }
     case Op.GET_SECURITY_INFO: {
-      const id = sim.chip.imageChipId;
-      if (sim.chip.family === "esp32" || sim.chip.family === "esp8266" || id === undefined) {
+      // Flags, flash_crypt_cnt, 7 key purposes (all zero: no secure boot, no encryption), then on
+      // the chips that report one, the chip id and the API version; the ESP32-S2 stops after 12.
+      const form = sim.chip.securityInfo;
+      if (form === "none") {
         invalid();
         return;
       }
-      const info = new Uint8Array(20);
-      info.set(u32le(id), 12);
+      const info = new Uint8Array(form === "short" ? 12 : 20);
+      if (form === "full") info.set(u32le(sim.chip.imageChipId ?? 0), 12);
       sim.reply(Op.GET_SECURITY_INFO, 0, info);
       return;
     }

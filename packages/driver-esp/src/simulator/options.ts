@@ -39,8 +39,9 @@ export interface EspSimulatorOptions {
   flashTiming?: Partial<FlashTiming> | "off" | "realistic";
   /**
    * How DTR/RTS reach EN and IO0: `classic` (two-transistor auto-reset of dev boards),
-   * `usb-jtag` (ESP32-S3/C3 USB-Serial-JTAG), `none` (fixture straps IO0; lines ignored).
-   * Default `classic`.
+   * `usb-jtag` (the USB-Serial-JTAG of the ESP32-S3/C3/C6; refused for chips without one),
+   * `none` (fixture straps IO0; lines ignored). Default `classic`. A USB-OTG port (ESP32-S2/S3,
+   * `usb` 303A:0002 / 303A:0009) takes the classic sequence.
    */
   resetCircuit?: "classic" | "usb-jtag" | "none";
   /** State at power-on. Default `app` (`bootloader` when `resetCircuit` is `none`). */
@@ -50,6 +51,15 @@ export interface EspSimulatorOptions {
   faults?: EspSimFaults;
   /** Seeds MAC and fault randomness. */
   seed?: number;
-  /** USB identity reported by the simulated port (for `list()` and reset selection). */
+  /**
+   * Detect register value, when it is not the chip's usual one (a later revision whose value is
+   * not in the table; the driver then asks GET_SECURITY_INFO).
+   */
+  magic?: number;
+  /**
+   * USB identity reported by the simulated port (for `list()` and reset selection). Vendor 303A
+   * with the chip's USB-OTG product id (ESP32-S2 0x0002, ESP32-S3 0x0009) puts the ROM on its
+   * USB-OTG port: its port variable says so and the stub is uploaded in 0x800-byte blocks.
+   */
   usb?: { vendorId: number; productId: number; serialNumber?: string };
 }

@@ -1,7 +1,10 @@
 import { ESP32_EFUSE, MAGIC_REG } from "../protocol/chips";
 import type { EspSimulator } from "./device";
 
-/** The register file READ_REG / WRITE_REG reach: detect magic, eFuse MAC words, UART divider, SPI. */
+/**
+ * The register file READ_REG / WRITE_REG reach: detect magic, eFuse MAC words, UART divider, SPI,
+ * the ROM's download-port variable (USB-OTG).
+ */
 export interface SimRegisters {
   read(addr: number): number;
   write(addr: number, value: number, mask: number): void;
@@ -36,6 +39,10 @@ export function buildRegisters(sim: EspSimulator): SimRegisters {
     values.set(ESP32_EFUSE.word3, ((1 << 9) | (1 << 15)) >>> 0);
     values.set(ESP32_EFUSE.word5, (1 << 20) >>> 0);
     values.set(ESP32_EFUSE.apbCtlDate, (1 << 31) >>> 0);
+  }
+  const usb = sim.options.usb;
+  if (chip.usbOtg && usb?.vendorId === 0x303a && usb.productId === chip.usbOtg.productId) {
+    values.set(chip.usbOtg.bufNoReg, chip.usbOtg.bufNoUsbOtg);
   }
   const spi = chip.spi;
   return {

@@ -34,27 +34,38 @@ describe("Web Serial adapter (esptool-js in Node)", () => {
     await port.close();
   });
 
-  it("lets esptool-js detect the chip, upload its stub, change baud and flash a verified image", async () => {
-    const sim = await createEspSimulator({ chip: "esp32", mac: "24:0a:c4:aa:bb:cc" });
-    const binding = new EspSimBinding().add("esptool", sim);
-    const device = createWebSerialPort(binding, { path: "esptool" });
-    const transport = new Transport(device as unknown as SerialPort, false);
-    const loader = new ESPLoader({ transport, baudrate: 921600, terminal: silent, debugLogging: false });
-    const chip = await loader.main("default_reset");
-    expect(chip).toMatch(/ESP32/);
-    expect(sim.mode).toBe("stub");
-    expect(sim.uartBaud).toBe(921600);
-    const image = makeFirmwareImage({ size: 100_000, seed: 9 });
-    await loader.writeFlash({
-      fileArray: [{ data: image, address: 0x10000 }],
-      flashMode: "keep",
-      flashFreq: "keep",
-      flashSize: "keep",
-      eraseAll: false,
-      compress: true,
-      calculateMD5Hash: (data: Uint8Array) => createHash("md5").update(data).digest("hex"),
-    });
-    expect(Buffer.from(sim.readFlashImage(0x10000, image.length)).equals(Buffer.from(image))).toBe(true);
-    await transport.disconnect();
-  });
+  it.each([
+    ["esp32", "ESP32"],
+    ["esp32s2", "ESP32-S2"],
+    ["esp32s3", "ESP32-S3"],
+    ["esp32c3", "ESP32-C3"],
+    ["esp32c6", "ESP32-C6"],
+  ] as const)(
+    "lets esptool-js detect the %s, upload its stub, change baud and flash a verified image",
+    async (chipName, name) => {
+      const sim = await createEspSimulator({ chip: chipName, mac: "24:0a:c4:aa:bb:cc" });
+      const binding = new EspSimBinding().add("esptool", sim);
+      const device = createWebSerialPort(binding, { path: "esptool" });
+      const transport = new Transport(device as unknown as SerialPort, false);
+      const loader = new ESPLoader({ transport, baudrate: 921600, terminal: silent, debugLogging: false });
+      const chip = await loader.main("default_reset");
+      expect(chip.startsWith(name)).toBe(true);
+      expect(loader.chip.CHIP_NAME).toBe(name);
+      expect(await loader.chip.readMac(loader)).toBe("24:0a:c4:aa:bb:cc");
+      expect(sim.mode).toBe("stub");
+      expect(sim.uartBaud).toBe(921600);
+      const image = makeFirmwareImage({ size: 100_000, seed: 9, chip: chipName });
+      await loader.writeFlash({
+        fileArray: [{ data: image, address: 0x10000 }],
+        flashMode: "keep",
+        flashFreq: "keep",
+        flashSize: "keep",
+        eraseAll: false,
+        compress: true,
+        calculateMD5Hash: (data: Uint8Array) => createHash("md5").update(data).digest("hex"),
+      });
+      expect(Buffer.from(sim.readFlashImage(0x10000, image.length)).equals(Buffer.from(image))).toBe(true);
+      await transport.disconnect();
+    },
+  );
 });

@@ -17,7 +17,7 @@ export function isSimPort(port: PortRef): boolean {
   return port.path.startsWith(SIM_PREFIX);
 }
 
-const SIM_CHIPS = new Set(["esp32", "esp8266", "esp32s3", "esp32c3"]);
+const SIM_CHIPS = new Set(["esp32", "esp8266", "esp32s2", "esp32s3", "esp32c3", "esp32c6"]);
 
 /** The chip a simulated port stands for: `sim:esp32s3-2` → `esp32s3`; `undefined` when not one. */
 export function simChipOf(port: PortRef): string | undefined {
@@ -52,7 +52,7 @@ export async function createSimulatedDriver(
       throw createError(
         "cli",
         "CONFIG_INVALID",
-        `Port ${port.path}: simulated ports are named sim:<chip>-<n> (chip esp32, esp8266, esp32s3 or esp32c3), and a station cannot mix simulated and real ports`,
+        `Port ${port.path}: simulated ports are named sim:<chip>-<n> (chip esp32, esp8266, esp32s2, esp32s3, esp32c3 or esp32c6), and a station cannot mix simulated and real ports`,
         { details: { port: port.path }, retryable: false },
       );
     }
