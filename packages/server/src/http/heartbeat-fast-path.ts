@@ -42,15 +42,21 @@ export function createHeartbeatFastPath(o: HeartbeatFastPathOptions): NodeHandle
     body: unknown,
     retryAfter?: number,
   ) => {
-    const text = JSON.stringify(body);
-    const headers: OutgoingHttpHeaders = {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(text),
-    };
-    if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
-    res.writeHead(status, headers);
-    res.end(text);
-    stats.observe(ROUTE, "POST", status, (performance.now() - started) / 1000);
+    try {
+      const text = JSON.stringify(body);
+      const headers: OutgoingHttpHeaders = {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      };
+      if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+      res.writeHead(status, headers);
+      res.end(text);
+      stats.observe(ROUTE, "POST", status, (performance.now() - started) / 1000);
+    } catch (error) {
+      // Nothing may escape into Node's event handlers: drop the connection and say why.
+      d.logger.error("heartbeat answer failed", { error: (error as Error).message });
+      res.destroy();
+    }
   };
   const fail = (res: ServerResponse, started: number, error: unknown, retryAfter?: number) => {
     const { status, body } = errorAnswer(error, d.logger, ROUTE);
