@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shows what a plant gets when it installs only @factory/core and @factory/driver-esp from packed
+# Shows what a plant gets when it installs only @factory/core and @factory/driver-esp (with its
+# dependency @factory/serial) from packed
 # tarballs into an empty project: a working driver (it flashes the simulator through the packed
 # code), and none of usb, net-snmp, ssh2 or the server's dependencies.
 # Needs the npm registry for the packages' own dependencies. Usage: bash scripts/pack-check.sh
@@ -9,13 +10,14 @@ root="$(cd "$here/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
-pnpm --filter @factory/core --filter @factory/driver-esp build >/dev/null
+pnpm --filter @factory/core --filter @factory/serial --filter @factory/driver-esp build >/dev/null
 (cd packages/core && pnpm pack --pack-destination "$work" >/dev/null)
+(cd packages/serial && pnpm pack --pack-destination "$work" >/dev/null)
 (cd packages/driver-esp && pnpm pack --pack-destination "$work" >/dev/null)
 mkdir "$work/plant"
 cd "$work/plant"
 printf '{ "name": "plant", "private": true, "type": "module" }\n' > package.json
-npm install --no-audit --no-fund --loglevel=error "$work"/factory-core-*.tgz "$work"/factory-driver-esp-*.tgz >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$work"/factory-core-*.tgz "$work"/factory-serial-*.tgz "$work"/factory-driver-esp-*.tgz >/dev/null
 for forbidden in usb net-snmp ssh2 hono @hono/node-server drizzle-orm better-sqlite3 postgres pg; do
   if [ -e "node_modules/$forbidden" ]; then
     echo "pack-check: FAIL, $forbidden was installed" >&2

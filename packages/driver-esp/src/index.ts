@@ -22,7 +22,7 @@ export {
   type SecurityInfoForm,
   type UsbOtgInfo,
 } from "./protocol/chips";
-export { loadNativeBinding, openSerialLink, type SerialLink } from "./transport/serial-link";
+export { loadNativeBinding, openEspLink, type SerialLink } from "./transport/serial-link";
 export { createWebSerialPort, type WebSerialPortLike } from "./transport/web-serial";
 
 /** The driver factory (`defineBoardDriver`) config loads by package name. */

@@ -23,9 +23,9 @@ import { FLASH_WRITE_SIZE } from "../loader/loader";
 import { hardReset, type ResetStrategy, settleLines } from "../loader/reset";
 import { flashSizeFromJedec } from "../protocol/chips";
 import type { BindingInterface } from "../transport/binding-types";
-import { openSerialLink, type SerialLink } from "../transport/serial-link";
+import { openEspLink, type SerialLink } from "../transport/serial-link";
 import { EspConnection, RETRYABLE, ROM_BAUD } from "./connection";
-import { SerialLineConsole } from "./console";
+import { openAppConsole } from "./console";
 import { readIdentity } from "./identify";
 import type { ResolvedOptions } from "./options";
 import { type PreparedRegion, prepareRegion, validateImages, validatePlan } from "./plan";
@@ -45,7 +45,7 @@ export class EspSession implements BoardSession {
   private readonly conn: EspConnection;
   private flashSize: number | undefined;
   private flashIdValue: number | undefined;
-  private console: SerialLineConsole | undefined;
+  private console: LineConsole | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** The last operation ended mid-exchange; resynchronise before the next one. */
@@ -70,7 +70,7 @@ export class EspSession implements BoardSession {
     logger: Logger,
     signal?: AbortSignal,
   ): Promise<EspSession> {
-    const link = await openSerialLink(binding, port, ROM_BAUD, { signal, logger });
+    const link = await openEspLink(binding, port, ROM_BAUD, { signal, logger });
     const session = new EspSession(port, link, opts, strategy, logger);
     try {
       await session.conn.connect(signal);
@@ -292,21 +292,13 @@ export class EspSession implements BoardSession {
    * 30 ms of quiet), at most `appBootMs`, so a console command is not sent before the app listens.
    */
   private async waitForAppOutput(signal?: AbortSignal): Promise<void> {
-    const link = this.link;
-    const previous = link.onData;
-    let last = 0;
-    link.onData = (chunk) => {
-      last = performance.now();
-      previous?.(chunk);
-    };
-    try {
-      const end = performance.now() + this.opts.appBootMs;
-      while (performance.now() < end) {
-        if (last > 0 && performance.now() - last >= 30) return;
-        await sleep(5, signal);
-      }
-    } finally {
-      link.onData = previous;
+    const client = this.conn.loader.client;
+    const start = performance.now();
+    const end = start + this.opts.appBootMs;
+    while (performance.now() < end) {
+      const last = client.lastInputAt;
+      if (last > start && performance.now() - last >= 30) return;
+      await sleep(5, signal);
     }
   }
 
@@ -317,7 +309,7 @@ export class EspSession implements BoardSession {
       await this.closeConsole();
       const baud = options.baudRate ?? ROM_BAUD;
       if (this.link.baudRate !== baud) await this.link.setBaudRate(baud);
-      const console = new SerialLineConsole(this.link, options.lineEnding ?? "\r\n", () => {
+      const console = openAppConsole(this.link, options.lineEnding ?? "\r\n", () => {
         if (this.console === console) this.console = undefined;
         if (!this.closed) this.conn.loader.client.attach();
       });

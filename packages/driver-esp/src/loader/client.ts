@@ -51,6 +51,9 @@ export class EspClient {
   private waiter: (() => void) | undefined;
   private readonly decoder: SlipDecoder;
   private lostError: Error | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** `performance.now()` of the last chunk received (0 before any). */
+  lastInputAt = 0;
 
   constructor(
     readonly link: SerialLink,
@@ -69,16 +72,20 @@ export class EspClient {
       },
       0x4000 + 1024,
     );
+    link.onLost((error) => {
+      this.lostError = error;
+      this.wake();
+    });
     this.attach();
   }
 
-  /** (Re)connects the decoder to the link, after a console session used it. */
+  /** (Re)connects the decoder to the link (the link's one subscriber), after a console used it. */
   attach(): void {
-    this.link.onData = (chunk) => this.decoder.push(chunk);
-    this.link.onLost = (error) => {
-      this.lostError = error;
-      this.wake();
-    };
+    this.unsubscribe?.();
+    this.unsubscribe = this.link.subscribe((chunk) => {
+      this.lastInputAt = performance.now();
+      this.decoder.push(chunk);
+    });
   }
 
   /** Drops buffered frames and partial input (before a command whose answer must be fresh). */

@@ -1,4 +1,5 @@
-import { sleep } from "@factory/core";
+import { createError, ErrorCodes, sleep } from "@factory/core";
+import { PKG } from "../errors";
 import type { SerialLink } from "../transport/serial-link";
 
 /**
@@ -18,6 +19,20 @@ export interface ResetTiming {
   strapMs: number;
   /** After EN is released, how long the ROM needs before it listens (SYNC may start then). */
   bootMs: number;
+}
+
+/**
+ * Sets DTR and RTS. The link resolves `false` on a port without modem lines (a pseudo-terminal):
+ * a reset that cannot happen is `NOT_SUPPORTED` here, not a silent no-op.
+ */
+async function setLines(link: SerialLink, dtr: boolean, rts: boolean): Promise<void> {
+  if (await link.setSignals({ dtr, rts })) return;
+  throw createError(
+    PKG,
+    ErrorCodes.NOT_SUPPORTED,
+    `Cannot set DTR/RTS on ${link.path} (a pseudo-terminal has no modem lines); use reset "none"`,
+    { details: { port: link.path }, retryable: false },
+  );
 }
 
 const pendingStrap = new WeakMap<SerialLink, Promise<void>>();
@@ -49,25 +64,25 @@ export async function resetToBootloader<T>(
   if (strategy === "none") return talk();
   await settleLines(link);
   if (strategy === "classic") {
-    await link.setSignals({ dtr: false, rts: true }); // EN low
+    await setLines(link, false, true); // EN low
     await sleep(timing.holdMs, signal);
-    await link.setSignals({ dtr: true, rts: false }); // EN released, IO0 low
+    await setLines(link, true, false); // EN released, IO0 low
     // IO0 is released in the background after strapMs; the next line change waits for it.
     const strap = sleep(timing.strapMs)
-      .then(() => (link.closed || link.lost ? undefined : link.setSignals({ dtr: false, rts: false })))
+      .then(() => (link.closed || link.lost ? undefined : setLines(link, false, false)))
       .catch(() => {});
     pendingStrap.set(link, strap);
     await sleep(Math.min(timing.bootMs, timing.strapMs), signal);
     return talk();
   }
-  await link.setSignals({ dtr: false, rts: false });
+  await setLines(link, false, false);
   await sleep(timing.holdMs, signal);
-  await link.setSignals({ dtr: true, rts: false });
+  await setLines(link, true, false);
   await sleep(timing.holdMs, signal);
-  await link.setSignals({ dtr: true, rts: true });
-  await link.setSignals({ dtr: false, rts: true });
+  await setLines(link, true, true);
+  await setLines(link, false, true);
   await sleep(timing.holdMs, signal);
-  await link.setSignals({ dtr: false, rts: false });
+  await setLines(link, false, false);
   await sleep(timing.bootMs, signal);
   return talk();
 }
@@ -81,7 +96,7 @@ export async function hardReset(
 ): Promise<void> {
   if (strategy === "none") return;
   await settleLines(link);
-  await link.setSignals({ dtr: false, rts: true });
+  await setLines(link, false, true);
   await sleep(timing.holdMs, signal);
-  await link.setSignals({ dtr: false, rts: false });
+  await setLines(link, false, false);
 }

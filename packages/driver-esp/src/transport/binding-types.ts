@@ -1,67 +1,13 @@
 /**
- * The `@serialport/bindings-interface` contract, restated structurally: that package ships its
- * types without an `exports` entry for them, so TypeScript's bundler resolution cannot see them.
- * Any serialport binding (bindings-cpp, binding-mock, the simulator's) satisfies these shapes.
+ * The `@serialport/bindings-interface` shapes, as `@factory/serial` restates them (any serialport
+ * binding, native or simulated, satisfies them). `PortInfo` is the binding's listing entry.
  */
-
-export interface OpenOptions {
-  path: string;
-  baudRate: number;
-  dataBits?: 5 | 6 | 7 | 8;
-  lock?: boolean;
-  stopBits?: 1 | 1.5 | 2;
-  parity?: string;
-  rtscts?: boolean;
-  xon?: boolean;
-  xoff?: boolean;
-  xany?: boolean;
-  hupcl?: boolean;
-}
-
-export interface PortInfo {
-  path: string;
-  manufacturer: string | undefined;
-  serialNumber: string | undefined;
-  pnpId: string | undefined;
-  locationId: string | undefined;
-  productId: string | undefined;
-  vendorId: string | undefined;
-}
-
-export interface PortStatus {
-  cts: boolean;
-  dsr: boolean;
-  dcd: boolean;
-}
-
-export interface SetOptions {
-  brk?: boolean;
-  cts?: boolean;
-  dsr?: boolean;
-  dtr?: boolean;
-  rts?: boolean;
-}
-
-export interface UpdateOptions {
-  baudRate: number;
-}
-
-export interface BindingPortInterface {
-  readonly openOptions: Required<OpenOptions>;
-  isOpen: boolean;
-  close(): Promise<void>;
-  /** Resolves at least one byte; in-progress reads reject with `canceled: true` on close. */
-  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
-  write(buffer: Buffer): Promise<void>;
-  update(options: UpdateOptions): Promise<void>;
-  set(options: SetOptions): Promise<void>;
-  get(): Promise<PortStatus>;
-  getBaudRate(): Promise<{ baudRate: number }>;
-  flush(): Promise<void>;
-  drain(): Promise<void>;
-}
-
-export interface BindingInterface<T extends BindingPortInterface = BindingPortInterface> {
-  list(): Promise<PortInfo[]>;
-  open(options: OpenOptions): Promise<T>;
-}
+export type {
+  BindingInterface,
+  BindingPortInfo as PortInfo,
+  BindingPortInterface,
+  OpenOptions,
+  PortStatus,
+  SetOptions,
+  UpdateOptions,
+} from "@factory/serial";

@@ -1,7 +1,8 @@
 import { requirePeer } from "@factory/core/testing";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_RESET_TIMING, resetToBootloader } from "../loader/reset";
 import { createEspSimulator, EspSimBinding, startEspPtyServer } from "../simulator";
-import { loadNativeBinding, openSerialLink } from "./serial-link";
+import { loadNativeBinding, openEspLink } from "./serial-link";
 
 const hasSocat = requirePeer({
   name: "socat (pseudo-terminal pairs)",
@@ -9,13 +10,13 @@ const hasSocat = requirePeer({
   install: "apt-get install socat",
 });
 
-describe("SerialLink contract", () => {
+describe("the ESP driver's serial link (@factory/serial)", () => {
   it("opens, carries bytes both ways, changes baud, and closes idempotently", async () => {
     const sim = await createEspSimulator({ resetCircuit: "none" });
     const binding = new EspSimBinding().add("l", sim);
-    const link = await openSerialLink(binding, { path: "l" }, 115200);
+    const link = await openEspLink(binding, { path: "l" }, 115200);
     const got: number[] = [];
-    link.onData = (chunk) => got.push(...chunk);
+    link.subscribe((chunk) => got.push(...chunk));
     // A SLIP SYNC: the ROM answers eight times.
     await link.write(
       Uint8Array.from([0xc0, 0, 8, 36, 0, 0, 0, 0, 0, 7, 7, 0x12, 0x20, ...new Array(32).fill(0x55), 0xc0]),
@@ -29,28 +30,32 @@ describe("SerialLink contract", () => {
     await link.close();
     await link.close();
     expect(link.closed).toBe(true);
-    await expect(link.write(new Uint8Array([1]))).rejects.toMatchObject({ code: "PORT_DISCONNECTED" });
+    await expect(link.write(new Uint8Array([1]))).rejects.toMatchObject({
+      code: "ABORTED",
+      message: expect.stringMatching(/^\[driver-esp\] /),
+    });
   });
 
   it("maps a missing path to PORT_NOT_FOUND and a held one to PORT_BUSY", async () => {
     const binding = new EspSimBinding().add("held", await createEspSimulator({}));
-    await expect(openSerialLink(binding, { path: "nowhere" }, 115200)).rejects.toMatchObject({
+    await expect(openEspLink(binding, { path: "nowhere" }, 115200)).rejects.toMatchObject({
       code: "PORT_NOT_FOUND",
+      message: expect.stringMatching(/^\[driver-esp\] Serial port nowhere does not exist/),
     });
-    const first = await openSerialLink(binding, { path: "held" }, 115200);
-    await expect(openSerialLink(binding, { path: "held" }, 115200)).rejects.toMatchObject({
+    const first = await openEspLink(binding, { path: "held" }, 115200);
+    await expect(openEspLink(binding, { path: "held" }, 115200)).rejects.toMatchObject({
       code: "PORT_BUSY",
     });
     await first.close();
-    await (await openSerialLink(binding, { path: "held" }, 115200)).close();
+    await (await openEspLink(binding, { path: "held" }, 115200)).close();
   });
 
   it("reports a vanished device once through onLost and fails later writes with PORT_DISCONNECTED", async () => {
     const sim = await createEspSimulator({});
     const binding = new EspSimBinding().add("gone", sim);
-    const link = await openSerialLink(binding, { path: "gone" }, 115200);
+    const link = await openEspLink(binding, { path: "gone" }, 115200);
     const lost: unknown[] = [];
-    link.onLost = (e) => lost.push(e);
+    link.onLost((e) => lost.push(e));
     sim.unplug();
     await new Promise((r) => setTimeout(r, 20));
     expect(lost).toHaveLength(1);
@@ -61,16 +66,20 @@ describe("SerialLink contract", () => {
   });
 
   it.runIf(hasSocat)(
-    "on a real pty (native binding): bytes pass, modem lines are NOT_SUPPORTED",
+    "on a real pty (native binding): bytes pass, setSignals resolves false and a reset is NOT_SUPPORTED",
     async () => {
       const server = await startEspPtyServer(await createEspSimulator({ resetCircuit: "none" }));
       try {
-        const link = await openSerialLink(await loadNativeBinding(), { path: server.path }, 115200);
-        await expect(link.setSignals({ dtr: true, rts: false })).rejects.toMatchObject({
+        const link = await openEspLink(await loadNativeBinding(), { path: server.path }, 115200);
+        expect(await link.setSignals({ dtr: true, rts: false })).toBe(false);
+        await expect(
+          resetToBootloader(link, "classic", DEFAULT_RESET_TIMING, undefined, async () => true),
+        ).rejects.toMatchObject({
           code: "NOT_SUPPORTED",
+          message: expect.stringMatching(/use reset "none"/),
         });
         const got: number[] = [];
-        link.onData = (chunk) => got.push(...chunk);
+        link.subscribe((chunk) => got.push(...chunk));
         await link.write(Uint8Array.from([0xc0, 0, 0x0a, 4, 0, 0, 0, 0, 0, 0, 0x10, 0, 0x40, 0xc0]));
         const end = Date.now() + 2000;
         while (got.filter((b) => b === 0xc0).length < 2 && Date.now() < end)

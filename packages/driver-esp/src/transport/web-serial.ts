@@ -1,6 +1,7 @@
-import { type Logger, noopLogger, type PortRef } from "@factory/core";
+import { createError, ErrorCodes, type Logger, noopLogger, type PortRef } from "@factory/core";
+import { PKG } from "../errors";
 import type { BindingInterface } from "./binding-types";
-import { openSerialLink, type SerialLink } from "./serial-link";
+import { openEspLink, type SerialLink } from "./serial-link";
 
 /** The part of the Web Serial `SerialPort` that esptool-js's `Transport` uses. */
 export interface WebSerialPortLike {
@@ -21,8 +22,8 @@ export interface WebSerialPortLike {
 export interface WebSerialOptions {
   logger?: Logger;
   /**
-   * Swallow DTR/RTS failures (a pseudo-terminal has no modem lines). Default false: the error
-   * reaches esptool-js.
+   * Ignore that a port has no DTR/RTS (a pseudo-terminal). Default false: `setSignals` rejects
+   * `NOT_SUPPORTED` and esptool-js sees the error.
    */
   ignoreSignalErrors?: boolean;
 }
@@ -76,20 +77,23 @@ class WebSerialAdapter implements WebSerialPortLike {
 
   async open(options: { baudRate: number }): Promise<void> {
     if (this.link) throw new DOMException("The port is already open.", "InvalidStateError");
-    const link = await openSerialLink(this.binding, this.port, options.baudRate, {
+    const link = await openEspLink(this.binding, this.port, options.baudRate, {
       logger: this.options.logger ?? noopLogger,
     });
     this.link = link;
+    let unsubscribe: (() => void) | undefined;
+    let offLost: (() => void) | undefined;
     this.readable_ = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        link.onData = (chunk) => controller.enqueue(chunk);
-        link.onLost = (error) => {
+        unsubscribe = link.subscribe((chunk) => controller.enqueue(chunk));
+        offLost = link.onLost((error) => {
           controller.error(error);
           this.readable_ = null;
-        };
+        });
       },
       cancel: () => {
-        link.onData = undefined;
+        unsubscribe?.();
+        offLost?.();
       },
     });
   }
@@ -102,10 +106,14 @@ class WebSerialAdapter implements WebSerialPortLike {
     if (!this.link) throw new DOMException("The port is not open.", "InvalidStateError");
     if (signals.dataTerminalReady !== undefined) this.lines.dtr = signals.dataTerminalReady;
     if (signals.requestToSend !== undefined) this.lines.rts = signals.requestToSend;
-    try {
-      await this.link.setSignals(this.lines);
-    } catch (error) {
-      if (!this.options.ignoreSignalErrors) throw error;
+    const applied = await this.link.setSignals(this.lines);
+    if (!applied && !this.options.ignoreSignalErrors) {
+      throw createError(
+        PKG,
+        ErrorCodes.NOT_SUPPORTED,
+        `Cannot set DTR/RTS on ${this.port.path} (a pseudo-terminal has no modem lines)`,
+        { details: { port: this.port.path }, retryable: false },
+      );
     }
   }
 
