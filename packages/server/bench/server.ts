@@ -10,7 +10,9 @@
  *    counted from the moment each heartbeat was due: the latency at that rate.
  * The goal reads "≥ 5,000 heartbeats/s with p99 ≤ 20 ms": `heartbeats_per_s` is the peak with
  * 1,000 units and `p99_ms` the p99 with 1,000 units at 5,000/s. The machine's load average is
- * printed with the figures: other jobs on the same cores change them.
+ * printed with the figures: other jobs on the same cores change them. Each phase also prints the
+ * CPU time per heartbeat of the server and of this client, and the at-rate phase the bound of
+ * the server-side p99 from the server's own latency histogram (`/metrics`).
  *
  * Options: --seconds N (per run, default 5), --rate N (default 5000), --cdn-mb N (file size,
  * default 1024), --cdn-rounds N (default 2), --skip-pg, --skip-cdn, --skip-ingest, --units 20,100,1000
@@ -159,6 +161,31 @@ function heartbeatRequest(url: string): RequestFor {
 const fmt = (r: LoadResult) =>
   `${r.perSecond.toFixed(0).padStart(6)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`;
 
+/** The server's own heartbeat latency histogram (`/metrics`): cumulative count per bucket bound (s). */
+async function heartbeatHistogram(url: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const re =
+    /factory_http_request_duration_seconds_bucket\{method="POST",route="\/api\/heartbeat",le="([^"]+)"\} (\d+)/g;
+  return new Map(
+    [...text.matchAll(re)].map((m) => [m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2])]),
+  );
+}
+
+/**
+ * The bucket bound (ms) under which 99 % of the heartbeats between two histogram snapshots were
+ * answered, counted by the server from reading the request to writing the answer: what the
+ * server itself took, without the time a request waited for the process to get a core.
+ */
+function serverP99Bound(before: Map<number, number>, after: Map<number, number>): number | null {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return null;
+  for (const b of bounds) {
+    if ((after.get(b) ?? 0) - (before.get(b) ?? 0) >= 0.99 * total) return b === Infinity ? null : b * 1000;
+  }
+  return null;
+}
+
 interface IngestStep {
   units: number;
   peak: LoadResult;
@@ -167,6 +194,8 @@ interface IngestStep {
   clientCpuUsPerRequest: number;
   atRateServerCpuUsPerRequest?: number;
   atRateClientCpuUsPerRequest?: number;
+  /** Bound (ms) of the server-side p99 at rate, from the server's own histogram. */
+  atRateServerP99BoundMs?: number | null;
 }
 
 /** Runs one load and measures the CPU time the server process and this client spent per request. */
@@ -202,12 +231,14 @@ async function ingest(label: string, url: string, pid: number, withRate: boolean
       clientCpuUsPerRequest: peak.clientUs,
     };
     if (withRate) {
+      const histBefore = await heartbeatHistogram(url);
       const atRate = await measured(pid, () => openLoop({ url, units, rate: goalRate, seconds, request }));
+      step.atRateServerP99BoundMs = serverP99Bound(histBefore, await heartbeatHistogram(url));
       step.atRate = atRate.result;
       step.atRateServerCpuUsPerRequest = atRate.serverUs;
       step.atRateClientCpuUsPerRequest = atRate.clientUs;
       console.log(
-        `${label} ${String(units).padStart(5)} units  at ${goalRate}/s: ${fmt(atRate.result)}  (CPU µs/heartbeat: server ${atRate.serverUs.toFixed(0)}, client ${atRate.clientUs.toFixed(0)}; load ${load()})`,
+        `${label} ${String(units).padStart(5)} units  at ${goalRate}/s: ${fmt(atRate.result)}  (server-side p99 ≤ ${step.atRateServerP99BoundMs ?? "?"} ms; CPU µs/heartbeat: server ${atRate.serverUs.toFixed(0)}, client ${atRate.clientUs.toFixed(0)}; load ${load()})`,
       );
     }
     steps.push(step);
@@ -418,6 +449,7 @@ try {
       at1000?.atRateServerCpuUsPerRequest === undefined
         ? null
         : Math.round(at1000.atRateServerCpuUsPerRequest),
+    server_side_p99_ms_at_rate_bound: at1000?.atRateServerP99BoundMs ?? null,
     client_cpu_us_per_heartbeat_at_rate:
       at1000?.atRateClientCpuUsPerRequest === undefined
         ? null
