@@ -89,6 +89,10 @@ describe("ESP32-S2 and ESP32-C6", () => {
     expect(isFactoryError(e1, "ESP_UNKNOWN_CHIP")).toBe(true);
     expect((e1 as Error).message).toMatch(/magic 0xabcd, which/);
     expect(unknownS2.sim.stats.commands["0x14"]).toBeGreaterThanOrEqual(1);
+    // An ESP32 ROM refuses GET_SECURITY_INFO: unknown as well, not a sync failure.
+    const unknown32 = await bench({ chip: "esp32", magic: 0xabce });
+    const e2 = await unknown32.driver.open({ path: "sim:a" }).catch((e: unknown) => e);
+    expect(isFactoryError(e2, "ESP_UNKNOWN_CHIP")).toBe(true);
   });
 
   it("C6 on its USB-Serial-JTAG port (303A:1001) is reset into download mode by the usb-jtag sequence", async () => {

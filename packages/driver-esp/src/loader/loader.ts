@@ -101,7 +101,14 @@ export class EspLoader {
       return r.data.length >= 16 ? readU32(r.data, 12) : undefined;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === EspErrorCodes.ESP_COMMAND_FAILED || code === ErrorCodes.PROTOCOL_ERROR) return undefined;
+      // Refused (invalid message), a short answer, or none at all: no chip id from this ROM.
+      if (
+        code === EspErrorCodes.ESP_COMMAND_FAILED ||
+        code === ErrorCodes.PROTOCOL_ERROR ||
+        code === ErrorCodes.TIMEOUT
+      ) {
+        return undefined;
+      }
       throw error;
     }
   }
