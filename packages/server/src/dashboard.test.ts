@@ -56,6 +56,8 @@ describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium",
     expect(await building.textContent()).toContain("Building… (Stage: deploying_services)");
     expect(await building.textContent()).toMatch(/\[\d+s\]|\[\d+m \d+s\]/);
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
+    expect(await page.locator("#login").isVisible()).toBe(false);
 
     await s.call("POST", "/api/heartbeat", {
       token: "unit",
@@ -102,6 +104,8 @@ describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium",
     await page.fill("#token", TOKENS.operator);
     await page.click("#login button");
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
+    expect(await page.locator("#login").isVisible()).toBe(false);
     await page.close();
   }, 30_000);
 });

@@ -53,6 +53,7 @@ h2{font-size:1rem;margin:.2rem 0 .5rem}h2 .n{float:right;font-weight:normal}
 ul{list-style:none;margin:0;padding:0}li{padding:.45rem 0;border-top:1px solid #eee;font-size:.95rem;line-height:1.35}
 .mac{font-family:ui-monospace,monospace}.muted{color:#666;font-size:.85rem}
 #stuck h2{color:#b42318}#failed h2{color:#b54708}#ready h2{color:#067647}
+[hidden]{display:none!important}
 form{display:flex;gap:.5rem;padding:1rem;flex-wrap:wrap}input{flex:1;min-width:12rem;font-size:1rem;padding:.5rem}button{font-size:1rem;padding:.5rem 1rem}
 </style></head>
 <body>

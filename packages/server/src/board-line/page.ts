@@ -21,6 +21,7 @@ h1{font-size:1.3rem;margin:.2rem 0 .6rem}h2{font-size:1.05rem;margin:1.2rem 0 .4
 #live.on{color:#0a6b2d}#live.off{color:#b00020}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:#fff;border:1px solid #ddd;border-radius:.4rem}
 table{border-collapse:collapse;width:100%}td,th{padding:.35rem .5rem;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
+[hidden]{display:none!important}
 form{display:flex;gap:.4rem;flex-wrap:wrap}input{font:inherit;padding:.5rem;flex:1 1 12rem;min-width:0}button{font:inherit;padding:.5rem 1rem}
 </style></head><body>
 <h1>Board line <small id="live" class="off">connecting…</small></h1>

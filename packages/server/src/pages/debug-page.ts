@@ -18,6 +18,7 @@ main{padding:.8rem;display:flex;flex-direction:column;gap:.8rem}
 pre{white-space:pre-wrap;word-break:break-all;background:#0d1117;color:#e6edf3;padding:.6rem;border-radius:6px;max-height:24rem;overflow:auto;font-size:.85rem}
 summary{cursor:pointer;padding:.3rem 0;font-family:ui-monospace,monospace}
 button{font-size:1rem;padding:.4rem .9rem}
+[hidden]{display:none!important}
 form{display:flex;gap:.5rem;padding:1rem;flex-wrap:wrap}input{flex:1;min-width:12rem;font-size:1rem;padding:.5rem}
 </style></head>
 <body>

@@ -64,6 +64,8 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
     await page.goto(`${s.url}/station/label`);
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
     await page.locator("main[data-kind=idle]").waitFor();
+    // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
+    expect(await page.locator("#login").isVisible()).toBe(false);
 
     await report(A);
     sw.linkUp("21");
@@ -150,6 +152,8 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
     await page.fill("#token", TOKENS.operator);
     await page.click("#login button");
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
+    expect(await page.locator("#login").isVisible()).toBe(false);
     await page.close();
   }, 30_000);
 });

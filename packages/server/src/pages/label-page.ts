@@ -28,6 +28,7 @@ button.yes{background:#1a7f37}button.no{background:#b42318}button.again{backgrou
 .s-confirm-print,.s-confirm-printed{background:#8a5a00}
 .s-done{background:#12602b}
 .s-not-ready,.s-conflict,.s-print-failed,.s-misprint,.s-error{background:#8c1d18}
+[hidden]{display:none!important}
 form{display:flex;gap:.5rem;padding:1rem;flex-wrap:wrap;background:#fff;color:#000}
 form input{flex:1;min-width:12rem;font-size:1.2rem;padding:.7rem}form button{font-size:1.2rem;padding:.7rem 1.4rem}
 </style></head>

@@ -52,6 +52,8 @@ describe.runIf(requirePeer(chromiumPeer))("the board-line page in real headless 
     await page.locator("#token").fill(ADMIN_TOKEN);
     await page.locator("#login button").tap();
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
+    expect(await page.locator("#login").isVisible()).toBe(false);
     expect(await page.locator("#stations").textContent()).toContain("No station has reported yet");
     // Everything the page shows over time: each port's states in order, and write progress seen.
     await page.evaluate(() => {
