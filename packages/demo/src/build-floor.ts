@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { createError, ErrorCodes, type Logger, noopLogger } from "@factory/core";
 import { runSimulatedUnit, type UnitFate, type UnitOutcome } from "./simulated-unit";
-import type { DemoTiming } from "./timing";
+import { BUILD_STAGES, type DemoTiming } from "./timing";
 import type { UnitService, UnitServices } from "./unit-services";
 
 /** The cable side of a switch: what a technician does on the floor (the simulated ProCurve has it). */
@@ -55,6 +55,11 @@ export interface BuildFloorOptions {
   events: FloorEvents;
   /** How the unit with sequence number `n` (0-based) ends its build; default: see {@link defaultFate}. */
   fate?: (n: number, units: number) => UnitFate;
+  /**
+   * Share of its build (0..1) the unit with sequence number `n` has behind it when the floor
+   * starts; default: see {@link defaultHeadStart} (`() => 0` starts every unit fresh).
+   */
+  headStart?: (n: number, units: number) => number;
   random?: () => number;
   logger?: Logger;
 }
@@ -91,6 +96,21 @@ export function defaultFate(n: number, units: number, random: () => number = Mat
   }
   if (random() < 0.125) return { kind: "fail", test: SERVICES[Math.floor(random() * SERVICES.length)]! };
   return { kind: "ready" };
+}
+
+/** Factory seconds of a whole build (the stages' nominal durations). */
+const BUILD_SECONDS = BUILD_STAGES.reduce((sum, s) => sum + s.seconds, 0);
+
+/**
+ * The floor as met mid-shift: the first round's units are spread over their build (unit 0 fresh,
+ * the others at staggered points up to 92 % done, in an order that does not follow the ports),
+ * so a few are ready within the first half minute at the default speed, the failing unit 3 fails
+ * early, and the rest follow one by one. Later units start fresh.
+ */
+export function defaultHeadStart(n: number, units: number): number {
+  if (n >= units) return 0;
+  // Golden-ratio steps: evenly spread shares, no two ports next to each other alike.
+  return ((n * 0.618_034) % 1) * 0.92;
 }
 
 interface Slot {
@@ -155,6 +175,7 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       stateDir,
       timing: o.timing,
       fate,
+      headStartSeconds: BUILD_SECONDS * (o.headStart ?? defaultHeadStart)(n, o.units),
       services: o.services,
       random,
       logger: log.child({ unit: mac, port }),
@@ -226,8 +247,8 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
 
   for (let i = 1; i <= o.units; i += 1) {
     const port = String(i);
-    // Units are powered on one after another, as a technician goes down the rack.
-    later(Math.min(o.timing.scale(8 * (i - 1)), 10_000 * (i - 1)), () => start(port));
+    // The floor is met mid-shift: every port already has its unit, heard from within a second or two.
+    later(Math.min(o.timing.scale(i - 1), 100 * (i - 1)), () => start(port));
   }
 
   return {

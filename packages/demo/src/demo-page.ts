@@ -20,7 +20,7 @@ p.lead{margin:.2rem 0 1rem;line-height:1.45}
 #panel{display:grid;grid-template-columns:repeat(auto-fill,minmax(10.5rem,1fr));gap:.6rem}
 .port{background:#fff;border-radius:8px;padding:.55rem .65rem;box-shadow:0 1px 2px #0002;border-top:5px solid #c9ccd1;min-height:7.2rem;display:flex;flex-direction:column;gap:.2rem}
 .port .n{font-weight:700}.port .mac{font-family:ui-monospace,monospace;font-size:.8rem;color:#555}
-.port .st{font-size:.9rem}
+.port{min-width:0}.port .st{font-size:.9rem;overflow-wrap:anywhere}
 .building{border-color:#0b57d0}.ready{border-color:#1a7f37}.failed{border-color:#b54708}.stuck{border-color:#b42318}
 .labeling,.labeled{border-color:#8250df}.empty{opacity:.6}
 .port.label{border-color:#8250df;background:#f6f0ff}
@@ -50,7 +50,7 @@ function auth(extra){var h={authorization:"Bearer "+token};for(var k in extra)h[
 function tile(u,port,labelPort){
  if(!u)return"<div class='port empty' data-port='"+esc(port)+"'><span class=n>Port "+esc(port)+"</span><span class=st>empty</span></div>";
  var s="<div class='port "+esc(u.state)+"' data-port='"+esc(port)+"' data-mac='"+esc(u.mac)+"' data-state='"+esc(u.state)+"'><span class=n>Port "+esc(port)+"</span>"+
-  "<span class=st>"+esc(WORDS[u.state]||u.state)+(u.state==="building"&&u.stage?" · "+esc(u.stage):"")+"</span><span class=mac>"+esc(u.mac)+"</span>";
+  "<span class=st>"+esc(WORDS[u.state]||u.state)+(u.state==="building"&&u.stage?" · "+esc(String(u.stage).replace(/_/g," ")):"")+"</span><span class=mac>"+esc(u.mac)+"</span>";
  if(u.state==="ready")s+="<button class=move type=button data-mac='"+esc(u.mac)+"'>Move to label port "+esc(labelPort)+"</button>";
  if(u.state==="labeling")s+="<button class='move replug' type=button data-mac='"+esc(u.mac)+"' title='After a misprint: unplug and plug in again to print again'>Replug (print again)</button>";
  return s+"</div>"}

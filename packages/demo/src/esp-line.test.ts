@@ -1,12 +1,23 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EspLine, startEspLine } from "./esp-line";
 
-/** A stand-in for the server's registration and board-line endpoints that records what arrives. */
+/** A stand-in for the server's registration, board-line and records endpoints that keeps what arrives. */
 async function backend() {
   const registrations: { device_id: string; mac?: string; station_id?: string }[] = [];
   const boardLine: unknown[] = [];
+  const records: { device_id: string; status: string; batch_id: string; error_code: string }[] = [];
+  const reports: {
+    id: string;
+    body: {
+      report: { batchIds: string[]; totals: { devices: number; passed: number; failed: number } };
+      batches: { batch_id: string; total: number }[];
+    };
+  }[] = [];
   const server = createServer((req, res) => {
     let text = "";
     req.on("data", (d) => (text += String(d)));
@@ -15,6 +26,9 @@ async function backend() {
         registrations.push(JSON.parse(text));
       if (req.method === "PUT" && req.url?.startsWith("/api/board-line/stations/"))
         boardLine.push(JSON.parse(text));
+      if (req.method === "POST" && req.url === "/api/board-line/records") records.push(JSON.parse(text));
+      if (req.method === "PUT" && req.url?.startsWith("/api/board-line/reports/"))
+        reports.push({ id: decodeURIComponent(req.url.split("/").pop()!), body: JSON.parse(text) });
       res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" }).end("{}");
     });
   });
@@ -23,6 +37,8 @@ async function backend() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     registrations,
     boardLine,
+    records,
+    reports,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
@@ -43,16 +59,24 @@ async function until<T>(probe: () => T | undefined, ms = 60_000): Promise<T> {
 
 describe("the ESP flashing station on simulated boards", () => {
   const open: Array<{ close(): Promise<void> }> = [];
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "factory-esp-line-"));
+    dirs.push(dir);
+    return dir;
+  };
   afterEach(async () => {
     for (const o of open.splice(0).reverse()) await o.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("flashes, tests and registers each board, then swaps it for a new one", async () => {
+  it("flashes, tests, registers and records each board, reports each round, then swaps the boards", async () => {
     const b = await backend();
     open.push(b);
     const line: EspLine = await startEspLine({
       server: b.url,
       stationToken: "station-token-0123456789",
+      dir: tempDir(),
       ports: 2,
       faultRate: 0,
       swapAfterMs: 200,
@@ -71,6 +95,23 @@ describe("the ESP flashing station on simulated boards", () => {
       [...ids].slice(0, b.registrations.length).sort(),
     );
     expect(b.boardLine.length).toBeGreaterThan(0);
+
+    // Every finished board's record reached the server, in the round (batch) it was flashed in.
+    await until(() => (b.records.length >= 4 ? true : undefined));
+    const rounds = line.batches();
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(rounds.map((r) => r.batchId)).size).toBe(rounds.length);
+    for (const round of rounds.slice(0, 2)) {
+      const inRound = b.records.filter((r) => r.batch_id === round.batchId);
+      expect(inRound.map((r) => r.device_id).sort()).toEqual(round.results.map((r) => r.deviceId).sort());
+      expect(inRound.map((r) => r.status)).toEqual(["passed", "passed"]);
+      // One batch report per round, under the round's batch id, with the round's counts.
+      const sent = b.reports.filter((r) => r.id === round.batchId);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.body.report.batchIds).toEqual([round.batchId]);
+      expect(sent[0]!.body.report.totals).toMatchObject({ devices: 2, passed: 2, failed: 0 });
+      expect(sent[0]!.body.batches).toEqual([expect.objectContaining({ batch_id: round.batchId, total: 2 })]);
+    }
   }, 120_000);
 
   it("boards with a fault fail with a coded error and are not registered", async () => {
@@ -82,6 +123,7 @@ describe("the ESP flashing station on simulated boards", () => {
     const line = await startEspLine({
       server: b.url,
       stationToken: "station-token-0123456789",
+      dir: tempDir(),
       ports: 2,
       faultRate: 1,
       swapAfterMs: 60_000,
@@ -92,5 +134,9 @@ describe("the ESP flashing station on simulated boards", () => {
     const codes = results.map((r) => `${r.status} ${r.error?.code}`).sort();
     expect(codes).toEqual(["failed TEST_FAILED", "failed VERIFY_FAILED"]);
     expect(b.registrations).toEqual([]);
+    // Failed boards are recorded too, with their error code, and the round's report counts them.
+    await until(() => (b.records.length >= 2 && b.reports.length >= 1 ? true : undefined));
+    expect(b.records.map((r) => `${r.status} ${r.error_code}`).sort()).toEqual(codes);
+    expect(b.reports[0]!.body.report.totals).toMatchObject({ devices: 2, passed: 0, failed: 2 });
   }, 120_000);
 });

@@ -1,12 +1,14 @@
+import path from "node:path";
 import {
+  type BatchResult,
+  buildBatchReport,
   createHttpRegistrar,
+  createServerRecords,
   createStation,
   type DeviceResult,
   type Logger,
   noopLogger,
-  type PortChange,
   type PortRef,
-  type PortWatcher,
   sleep,
 } from "@factory/core";
 import { createEspDriver } from "@factory/driver-esp";
@@ -24,11 +26,13 @@ export interface EspLineOptions {
   server: string;
   /** A `station` role token. */
   stationToken: string;
+  /** Where the station keeps what the server has not taken yet (records and reports queue). */
+  dir: string;
   /** Station id on the board line (default `esp-station-1`). */
   stationId?: string;
   /** Number of USB ports (default 4). */
   ports?: number;
-  /** How long a flashed board stays on its port before the operator swaps it, ms (default 6000). */
+  /** How long a round's boards stay on the jig after the last one finished, ms (default 6000). */
   swapAfterMs?: number;
   /** Share of boards with a fault (default 1 in 6): a bad flash cell or a firmware that does not answer. */
   faultRate?: number;
@@ -40,6 +44,8 @@ export interface EspLine {
   readonly stationId: string;
   /** Every board the line finished, in order. */
   results(): DeviceResult[];
+  /** Every round (one station batch each) that finished, in order. */
+  batches(): BatchResult[];
   /** Stops the station (boards in flight are aborted) and sends the last port states. */
   close(): Promise<void>;
 }
@@ -48,7 +54,11 @@ export interface EspLine {
  * A flashing station of seed 000 on simulated ESP32 boards: core's station and pipeline with the
  * real ESP driver speaking the ROM/stub protocol to byte-exact simulators (real serial timing),
  * console test `info` → `OK`, registration with the server, live port states on the board line.
- * Boards are swapped after they finish; now and then one has a fault and fails.
+ * It works in rounds, as `factory flash` does in batch mode: a board on every port, one station
+ * batch, each device's record sent to the server as it finishes (`POST /api/board-line/records`)
+ * and the round's batch report at its end (`PUT /api/board-line/reports/:id`), both through
+ * core's `createServerRecords`; then the operator swaps the boards. Now and then one has a fault
+ * and fails.
  */
 export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
   const log = o.logger ?? noopLogger;
@@ -59,6 +69,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
   const controller = new AbortController();
   const { signal } = controller;
   const results: DeviceResult[] = [];
+  const batches: BatchResult[] = [];
   let boards = 0;
   const app = makeFirmwareImage({ size: 128 * 1024, seed: 2 });
   // A worn cell keeps bit 0 set: put it under an app byte whose bit 0 is clear, so verify sees it.
@@ -86,6 +97,13 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     ports: ports.map((p) => p.path),
     logger: log,
   });
+  const records = createServerRecords({
+    url: o.server,
+    token: o.stationToken,
+    queueFile: path.join(o.dir, "server-records-queue.jsonl"),
+    timeoutMs: 5000,
+    logger: log,
+  });
   const driver = createEspDriver({ binding, baudRate: 921_600 }, log);
   const station = createStation({
     id: stationId,
@@ -99,11 +117,11 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
         { name: "app", offset: 0x10000, data: app },
       ],
     },
-    watcher: usbWatcher(binding),
     pipeline: {
       tests: [{ name: "boot_test", command: "info", expect: "OK", timeoutMs: 5000 }],
       retry: { maxAttempts: 2 },
       registrar: createHttpRegistrar({ url: o.server, token: o.stationToken, timeoutMs: 5000, logger: log }),
+      recorder: records,
       firmwareVersion: "demo-1.0.0",
     },
     logger: log,
@@ -117,57 +135,52 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
       status: event.result.status,
       device: event.result.deviceId,
     });
-    // The operator takes the board off the jig after a while and puts a fresh one on.
-    const swap = o.swapAfterMs ?? 6000;
-    void sleep(swap * (0.7 + 0.6 * random()), signal)
-      .then(async () => {
-        binding.remove(event.port.path);
+  });
+
+  /** The round's batch report, as `factory flash` sends it (queued when the server is away). */
+  const report = async (batch: BatchResult) => {
+    if (batch.results.length === 0) return;
+    batches.push(batch);
+    const summary = buildBatchReport(batch);
+    // Bounded by the sink's own timeout, so the last round is reported when the demo stops too.
+    await records.sendBatchReport(summary, [batch]);
+    log.info("batch report sent", {
+      batch: batch.batchId,
+      passed: summary.totals.passed,
+      failed: summary.totals.failed,
+    });
+  };
+
+  // Rounds, as in `factory flash` batch mode: a board on every port, one batch, its report.
+  const rounds = (async () => {
+    try {
+      if (records.pending() > 0) await records.flush({ signal });
+      while (!signal.aborted) {
+        for (const port of ports) await plug(port);
+        const batch = await station.runBatch({ signal });
+        await report(batch);
+        // The operator takes the round's boards off the jig after a while and puts fresh ones on.
+        await sleep((o.swapAfterMs ?? 6000) * (0.7 + 0.6 * random()), signal);
+        for (const port of ports) {
+          binding.remove(port.path);
+          reporter.apply({ type: "port-state", port, state: "empty", at: new Date() });
+        }
         await sleep(1500, signal);
-        await plug(event.port);
-      })
-      .catch(() => undefined);
-  });
-  for (const port of ports) await plug(port);
-  const running = station.runContinuous({ signal }).catch((error: unknown) => {
-    log.error("flashing station stopped", { error: String(error) });
-  });
+      }
+    } catch (error) {
+      if (!signal.aborted) log.error("flashing station stopped", { error: String(error) });
+    }
+  })();
   return {
     stationId,
     results: () => [...results],
+    batches: () => [...batches],
     async close() {
       controller.abort();
-      await running;
+      await rounds;
       for (const port of ports) binding.remove(port.path);
       await reporter.stop();
       await driver.dispose?.();
-    },
-  };
-}
-
-/**
- * Hot-plug from the USB bus: lists the serial devices every 500 ms (as a udev monitor would
- * report them) instead of opening each port to probe it, which would reset a board that was
- * just flashed.
- */
-function usbWatcher(binding: EspSimBinding): PortWatcher {
-  return {
-    async *watch(ports, { signal }): AsyncIterable<PortChange> {
-      const present = new Set<string>();
-      while (!signal?.aborted) {
-        const listed = new Set((await binding.list()).map((p) => p.path));
-        for (const port of ports) {
-          const now = listed.has(port.path);
-          if (now === present.has(port.path)) continue;
-          if (now) present.add(port.path);
-          else present.delete(port.path);
-          yield { type: now ? "attached" : "detached", port };
-        }
-        try {
-          await sleep(500, signal);
-        } catch {
-          return;
-        }
-      }
     },
   };
 }

@@ -12,6 +12,7 @@ export {
   type BuildFloor,
   type BuildFloorOptions,
   defaultFate,
+  defaultHeadStart,
   type FloorEvents,
   type FloorSwitch,
   type FloorUnit,

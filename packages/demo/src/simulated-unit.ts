@@ -33,6 +33,12 @@ export interface SimulatedUnitOptions {
   timing: DemoTiming;
   fate: UnitFate;
   services: UnitServices;
+  /**
+   * Factory seconds of its build already behind the unit when it is plugged in (a floor met
+   * mid-shift). Those stages are not replayed: its first heartbeat carries the stage it is in,
+   * and only the rest of that stage is waited for. Default 0 (a fresh unit).
+   */
+  headStartSeconds?: number;
   /** Stage duration jitter source in [0, 1). */
   random?: () => number;
   logger?: Logger;
@@ -76,16 +82,25 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
   write(`bootstrap started on factory network (switch port ${o.port}), serial ${creds.serial}`);
 
   let factorySeconds = 0;
-  agent.setStage(BUILD_STAGES[0].stage);
+  let behind = Math.max(0, o.headStartSeconds ?? 0);
+  const plan = BUILD_STAGES.map(({ stage, seconds }) => {
+    const took = seconds * (0.7 + 0.6 * random());
+    const skipped = Math.min(took, behind);
+    behind -= skipped;
+    const stuckHere = o.fate.kind === "stuck" && o.fate.stage === stage;
+    // A unit that hangs in this stage has not hung yet when it is plugged in.
+    return { stage, took, left: stuckHere ? Math.max(took - skipped, took / 4) : took - skipped };
+  });
+  agent.setStage(plan.find((p) => p.left > 0)?.stage ?? "self_test");
   const beats = agent.startHeartbeats({ signal: o.signal });
   try {
-    for (const { stage, seconds } of BUILD_STAGES) {
-      agent.setStage(stage);
-      write(`stage ${stage}`);
-      const took = seconds * (0.7 + 0.6 * random());
+    for (const { stage, took, left } of plan) {
       factorySeconds += took;
+      write(`stage ${stage}`);
+      if (left <= 0) continue; // done before the unit came into view
+      agent.setStage(stage);
       if (o.fate.kind === "stuck" && o.fate.stage === stage) {
-        await sleep(o.timing.scale(took / 2), o.signal);
+        await sleep(o.timing.scale(left / 2), o.signal);
         await beats.stop();
         write(`${stage}: no progress (hung waiting for the VM to boot)`);
         await new Promise<void>((resolve) =>
@@ -93,7 +108,7 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
         );
         return "stuck";
       }
-      await sleep(o.timing.scale(took), o.signal);
+      await sleep(o.timing.scale(left), o.signal);
     }
 
     agent.setStage("self_test");

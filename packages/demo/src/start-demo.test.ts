@@ -89,6 +89,25 @@ describe("the virtual factory in-process, at high speed", () => {
     }[];
     expect(stations.map((s) => s.station_id)).toEqual(["esp-station-1"]);
     expect(stations[0]!.ports.map((p) => p.port)).toEqual(["sim:esp32-0", "sim:esp32-1"]);
+
+    // The board line's "Latest devices" and "Batch reports" fill: the server took each record and
+    // the first round's report (its own validation accepted them).
+    const records = await until("a board-line record", async () => {
+      const { json } = await api("/api/board-line/records", demo.tokens.operator);
+      const list = json.records as { device_id: string; station_id: string; status: string }[];
+      return list.length > 0 ? list : undefined;
+    });
+    expect(records[0]).toMatchObject({
+      station_id: "esp-station-1",
+      status: expect.stringMatching(/^(passed|failed)$/),
+    });
+    const reports = await until("a batch report", async () => {
+      const { json } = await api("/api/board-line/reports", demo.tokens.operator);
+      const list = json.reports as { batch_ids: string[]; totals: { devices: number } }[];
+      return list.length > 0 ? list : undefined;
+    });
+    expect(reports[0]!.batch_ids[0]).toMatch(/^esp-station-1-/);
+    expect(reports[0]!.totals.devices).toBe(2);
   }, 60_000);
 
   it("the demo page and its floor API need a token; moving a unit that is not ready is refused", async () => {

@@ -28,6 +28,8 @@ export interface DemoOptions {
   espPorts?: number;
   /** How each unit's build ends (tests); default a few failures and one stuck unit. */
   fate?: BuildFloorOptions["fate"];
+  /** How far along its build each first-round unit is (tests); default the floor met mid-shift. */
+  headStart?: BuildFloorOptions["headStart"];
   /** Randomness of durations and faults (default Math.random). */
   random?: () => number;
   logger?: Logger;
@@ -170,6 +172,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       switch: sim,
       events: server.events,
       ...(o.fate && { fate: o.fate }),
+      ...(o.headStart && { headStart: o.headStart }),
       ...(o.random && { random: o.random }),
       logger: log.child({ part: "units" }),
     });
@@ -182,6 +185,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         ? await startEspLine({
             server: server.url,
             stationToken: tokens.station,
+            dir: path.join(dir, "esp-station"),
             ports: espPorts,
             ...(o.random && { random: o.random }),
             logger: log.child({ part: "esp-station" }),
