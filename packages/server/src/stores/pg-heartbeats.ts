@@ -83,7 +83,9 @@ export function createPgHeartbeatWriter(o: {
     for (const p of batch) {
       const n = seen.get(p.hb.mac) ?? 0;
       seen.set(p.hb.mac, n + 1);
-      (out[n] ??= []).push(p);
+      const round = out[n] ?? [];
+      round.push(p);
+      out[n] = round;
     }
     return out;
   };
