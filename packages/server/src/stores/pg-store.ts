@@ -25,7 +25,9 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
+import type { BoardRecordStore } from "./board-records";
 import { migrationsFolder } from "./migrations";
+import { pgBoardRecords } from "./pg-board-records";
 import { createPgHeartbeatWriter } from "./pg-heartbeats";
 import * as s from "./schema-pg";
 import {
@@ -55,7 +57,8 @@ export interface PgUnitStoreOptions {
   now?: () => Date;
 }
 
-export interface PgUnitStore extends UnitStore {
+/** A {@link UnitStore} on PostgreSQL, plus the board line's records and reports ({@link BoardRecordStore}). */
+export interface PgUnitStore extends UnitStore, BoardRecordStore {
   /** The connection pool (the event bridge uses it for LISTEN/NOTIFY). */
   readonly pool: pg.Pool;
 }
@@ -171,6 +174,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
   };
 
   return {
+    ...pgBoardRecords(db, guard, wrap),
     pool,
 
     async recordHeartbeat(hb: Heartbeat, o?: SignalOptions) {

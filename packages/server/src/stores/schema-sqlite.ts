@@ -99,3 +99,49 @@ export const auditEvents = sqliteTable(
   },
   (t) => [index("audit_mac_idx").on(t.mac), index("audit_at_idx").on(t.at)],
 );
+
+/**
+ * One row per board-line device record (a row of the seed's daily CSV). `record_id` is the
+ * record's own hash, so a resend is absorbed by the primary key; `cells` keeps every CSV cell.
+ */
+export const boardRecords = sqliteTable(
+  "board_records",
+  {
+    recordId: text("record_id").primaryKey(),
+    timestamp: integer("timestamp").notNull(),
+    stationId: text("station_id").notNull(),
+    batchId: text("batch_id").notNull(),
+    mac: text("mac"),
+    status: text("status", { enum: ["passed", "failed"] }).notNull(),
+    cells: text("cells", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    sentBy: text("sent_by").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    index("board_records_timestamp_idx").on(t.timestamp, t.recordId),
+    index("board_records_station_idx").on(t.stationId, t.timestamp),
+    index("board_records_batch_idx").on(t.batchId, t.timestamp),
+    index("board_records_mac_idx").on(t.mac),
+    index("board_records_status_idx").on(t.status, t.timestamp),
+  ],
+);
+
+/** One row per batch report (the JSON file `factory flash` writes), keyed by its batch ids. */
+export const boardBatchReports = sqliteTable(
+  "board_batch_reports",
+  {
+    reportId: text("report_id").primaryKey(),
+    generatedAt: text("generated_at").notNull(),
+    batchIds: text("batch_ids", { mode: "json" }).$type<string[]>().notNull(),
+    aborted: integer("aborted", { mode: "boolean" }),
+    devices: integer("devices").notNull(),
+    passed: integer("passed").notNull(),
+    failed: integer("failed").notNull(),
+    document: text("document", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    sentBy: text("sent_by").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("board_batch_reports_received_idx").on(t.receivedAt, t.reportId)],
+);

@@ -27,6 +27,7 @@ import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
+import type { BoardRecordStore } from "./board-records";
 import { migrationsFolder } from "./migrations";
 import * as s from "./schema-sqlite";
 import {
@@ -42,6 +43,7 @@ import {
   transition,
   validDate,
 } from "./shared";
+import { sqliteBoardRecords } from "./sqlite-board-records";
 import { type Checkpointer, startCheckpointer } from "./sqlite-checkpointer";
 
 export interface SqliteUnitStoreOptions {
@@ -70,8 +72,11 @@ export interface SqliteUnitStoreOptions {
   now?: () => Date;
 }
 
-/** A {@link UnitStore} on one SQLite file, plus the file names it writes (for backups and audits). */
-export interface SqliteUnitStore extends UnitStore {
+/**
+ * A {@link UnitStore} on one SQLite file, plus the board line's records and reports
+ * ({@link BoardRecordStore}) and the file names it writes (for backups and audits).
+ */
+export interface SqliteUnitStore extends UnitStore, BoardRecordStore {
   readonly files: readonly string[];
   /** Copies the write-ahead log into the database file and truncates the log. */
   checkpoint(): void;
@@ -355,6 +360,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
   };
 
   const store: SqliteUnitStore = {
+    ...sqliteBoardRecords(db, guard, run),
     files: [file, `${file}-wal`],
     checkpoint,
     storedSecretBytes(mac) {
