@@ -101,14 +101,23 @@ export function startBoardLineReporter(o: BoardLineReporterOptions): BoardLineRe
             bytes_per_second: Math.round(e.bytesPerSecond),
           });
           break;
-        case "device-done":
-          update(port, {
-            state: e.result.status,
-            ...(e.result.error && {
-              error: `${e.result.error.code}: ${e.result.error.message}`.slice(0, 500),
-            }),
-          });
+        case "device-done": {
+          // The card says how it ended and on which board; the last step and its bytes are history.
+          const prev = ports.get(port);
+          update(
+            port,
+            {
+              state: e.result.status,
+              ...(prev?.chip && { chip: prev.chip }),
+              ...(prev?.mac && { mac: prev.mac }),
+              ...(e.result.error && {
+                error: `${e.result.error.code}: ${e.result.error.message}`.slice(0, 500),
+              }),
+            },
+            true,
+          );
           break;
+        }
         default:
           break;
       }

@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { createError, ErrorCodes, type Logger, noopLogger } from "@factory/core";
 import { runSimulatedUnit, type UnitFate, type UnitOutcome } from "./simulated-unit";
-import { BUILD_STAGES, type DemoTiming } from "./timing";
+import type { DemoTiming } from "./timing";
 import type { UnitService, UnitServices } from "./unit-services";
 
 /** The cable side of a switch: what a technician does on the floor (the simulated ProCurve has it). */
@@ -98,9 +98,6 @@ export function defaultFate(n: number, units: number, random: () => number = Mat
   return { kind: "ready" };
 }
 
-/** Factory seconds of a whole build (the stages' nominal durations). */
-const BUILD_SECONDS = BUILD_STAGES.reduce((sum, s) => sum + s.seconds, 0);
-
 /**
  * The floor as met mid-shift: the first round's units are spread over their build (unit 0 fresh,
  * the others at staggered points up to 92 % done, in an order that does not follow the ports),
@@ -175,7 +172,7 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       stateDir,
       timing: o.timing,
       fate,
-      headStartSeconds: BUILD_SECONDS * (o.headStart ?? defaultHeadStart)(n, o.units),
+      headStart: (o.headStart ?? defaultHeadStart)(n, o.units),
       services: o.services,
       random,
       logger: log.child({ unit: mac, port }),

@@ -35,7 +35,8 @@ form{display:flex;gap:.5rem;padding:1rem;flex-wrap:wrap}input{flex:1;min-width:1
 <main>
 <p class="lead">Simulated PrivateBox units build themselves on switch ports 1–<span id="count">20</span> and report to the server.
 When one is ready, move it to the labeling port: the simulated ProCurve raises the link and sends a real SNMP trap,
-the label station finds the unit and asks its questions on the <a href="/station/label" target="_blank">label station page</a>.</p>
+the label station finds the unit and asks its questions on the <a href="/station/label" target="_blank">label station page</a>.
+Meanwhile an ESP flashing station flashes, tests and registers simulated boards, round after round: see the <a href="/board-line" target="_blank">board line</a>.</p>
 <div id="note" role="status"></div>
 <div id="panel"></div>
 </main>

@@ -43,7 +43,8 @@ describe("a simulated unit met mid-build (head start)", () => {
       if (e.type === "unit" && e.mac === mac && e.stage && stages.at(-1) !== e.stage) stages.push(e.stage);
     });
     // No jitter (random 0.5): Proxmox and OPNsense are done, 10 s into the management VM.
-    const headStart = BUILD_STAGES[0].seconds + BUILD_STAGES[1].seconds + 10;
+    const build = BUILD_STAGES.reduce((s, x) => s + x.seconds, 0);
+    const headStart = (BUILD_STAGES[0].seconds + BUILD_STAGES[1].seconds + 10) / build;
     const outcome = await runSimulatedUnit({
       mac,
       port: "3",
@@ -53,7 +54,7 @@ describe("a simulated unit met mid-build (head start)", () => {
       stateDir: path.join(dir, "unit"),
       timing: demoTiming(2000),
       fate: { kind: "ready" },
-      headStartSeconds: headStart,
+      headStart,
       services,
       random: () => 0.5,
       signal: new AbortController().signal,

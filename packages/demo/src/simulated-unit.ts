@@ -34,11 +34,11 @@ export interface SimulatedUnitOptions {
   fate: UnitFate;
   services: UnitServices;
   /**
-   * Factory seconds of its build already behind the unit when it is plugged in (a floor met
+   * Share of its build stages (0..1) already behind the unit when it is plugged in (a floor met
    * mid-shift). Those stages are not replayed: its first heartbeat carries the stage it is in,
    * and only the rest of that stage is waited for. Default 0 (a fresh unit).
    */
-  headStartSeconds?: number;
+  headStart?: number;
   /** Stage duration jitter source in [0, 1). */
   random?: () => number;
   logger?: Logger;
@@ -82,9 +82,10 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
   write(`bootstrap started on factory network (switch port ${o.port}), serial ${creds.serial}`);
 
   let factorySeconds = 0;
-  let behind = Math.max(0, o.headStartSeconds ?? 0);
-  const plan = BUILD_STAGES.map(({ stage, seconds }) => {
-    const took = seconds * (0.7 + 0.6 * random());
+  const durations = BUILD_STAGES.map(({ seconds }) => seconds * (0.7 + 0.6 * random()));
+  let behind = Math.min(1, Math.max(0, o.headStart ?? 0)) * durations.reduce((a, b) => a + b, 0);
+  const plan = BUILD_STAGES.map(({ stage }, i) => {
+    const took = durations[i]!;
     const skipped = Math.min(took, behind);
     behind -= skipped;
     const stuckHere = o.fate.kind === "stuck" && o.fate.stage === stage;

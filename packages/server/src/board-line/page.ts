@@ -27,7 +27,7 @@ form{display:flex;gap:.4rem;flex-wrap:wrap}input{font:inherit;padding:.5rem;flex
 <h1>Board line <small id="live" class="off">connecting…</small></h1>
 <form id="login" hidden><input id="token" type="password" placeholder="Operator token" autocomplete="current-password"><button>Open</button></form>
 <div id="stations"></div>
-<h2>Latest devices</h2><div class="scroll"><table><thead><tr><th>Time</th><th>Station</th><th>Port</th><th>Device</th><th>MAC</th><th>Result</th><th>Flash s</th><th>Error</th></tr></thead><tbody id="records"></tbody></table></div>
+<h2>Latest devices</h2><div class="scroll"><table><thead><tr><th>Time</th><th>Result</th><th>Device</th><th>Port</th><th>Flash s</th><th>Station</th><th>MAC</th><th>Error</th></tr></thead><tbody id="records"></tbody></table></div>
 <h2>Batch reports</h2><div class="scroll"><table><thead><tr><th>Batch</th><th>Generated</th><th>Passed</th><th>Failed</th><th>Devices</th></tr></thead><tbody id="reports"></tbody></table></div>
 <script>
 var token=localStorage.getItem("factoryToken")||"";
@@ -46,7 +46,7 @@ function get(url){return fetch(url,{headers:{authorization:"Bearer "+token}}).th
 var loading=false,again=false;
 function loadLists(){if(loading){again=true;return}loading=true;
  Promise.all([get("/api/board-line/records?limit=50"),get("/api/board-line/reports?limit=10")]).then(function(x){
-  document.getElementById("records").innerHTML=x[0].records.map(function(r){return"<tr data-port='"+esc(r.port)+"'><td>"+esc(time(r.timestamp))+"</td><td>"+esc(r.station_id)+"</td><td>"+esc(r.port)+"</td><td>"+esc(r.device_id)+"</td><td>"+esc(r.mac_address)+"</td><td class='st-"+esc(r.status)+"'>"+esc(r.status)+"</td><td>"+esc(r.flash_time_seconds)+"</td><td>"+esc([r.error_code,r.error_message].filter(Boolean).join(": "))+"</td></tr>"}).join("")||"<tr><td colspan='8'>No device recorded yet.</td></tr>";
+  document.getElementById("records").innerHTML=x[0].records.map(function(r){return"<tr data-port='"+esc(r.port)+"'><td>"+esc(time(r.timestamp))+"</td><td class='st-"+esc(r.status)+"'>"+esc(r.status)+"</td><td>"+esc(r.device_id)+"</td><td>"+esc(r.port)+"</td><td>"+esc(r.flash_time_seconds)+"</td><td>"+esc(r.station_id)+"</td><td>"+esc(r.mac_address)+"</td><td>"+esc([r.error_code,r.error_message].filter(Boolean).join(": "))+"</td></tr>"}).join("")||"<tr><td colspan='8'>No device recorded yet.</td></tr>";
   document.getElementById("reports").innerHTML=x[1].reports.map(function(r){var t=r.totals||{};return"<tr><td>"+esc((r.batch_ids||[]).join(", "))+"</td><td>"+esc(time(r.generated_at))+"</td><td>"+esc(t.passed)+"</td><td>"+esc(t.failed)+"</td><td>"+esc(t.devices)+"</td></tr>"}).join("")||"<tr><td colspan='5'>No batch report yet.</td></tr>"
  }).catch(function(){}).then(function(){loading=false;if(again){again=false;setTimeout(loadLists,500)}})}
 function listen(){var live=document.getElementById("live");

@@ -137,6 +137,12 @@ testing: { enabled: false }
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
     const failedRow = page.locator("#records tr[data-port='sim:esp32-2']");
     expect(await failedRow.textContent()).toContain("SYNC_FAILED");
+    // What a phone shows without scrolling the table: time, result, device.
+    expect(await failedRow.locator("td").nth(1).textContent()).toBe("failed");
+    const passed = result.batches[0]!.results.find((x) => x.port.path === "sim:esp32-0")!;
+    const passedRow = page.locator("#records tr[data-port='sim:esp32-0']");
+    expect(await passedRow.locator("td").nth(1).textContent()).toBe("passed");
+    expect(await passedRow.locator("td").nth(2).textContent()).toBe(passed.deviceId);
     for (const r of result.batches[0]!.results.filter((x) => x.status === "passed")) {
       expect(await page.locator("#records").textContent()).toContain(r.deviceId);
     }
