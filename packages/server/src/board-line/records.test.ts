@@ -1,5 +1,11 @@
+import { noopLogger } from "@factory/core";
+import { createMemoryUnitStore } from "@factory/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEventBus } from "../events";
+import { createApp } from "../http/app";
+import { createTokenTable } from "../http/auth";
 import { startTestServer, type TestServer } from "../testing/harness";
+import { boardLineRoutes } from "./routes";
 
 const record = (over: Record<string, string> = {}) => ({
   record_id: "0123456789abcdef0123456789abcdef",
@@ -150,5 +156,134 @@ describe("board line records (POST /api/board-line/records, PUT /api/board-line/
       body: { report, batches },
     });
     expect(mismatched.status).toBe(400);
+  });
+
+  it("answers concurrent duplicate posts with one 201 and audits the sender once", async () => {
+    const body = record({ record_id: "22222222222222222222222222222222", mac_address: "24-0A-C4-00-00-22" });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        server.call("POST", "/api/board-line/records", { token: "station", body }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    const one = await server.call("GET", `/api/board-line/records/${body.record_id}`, { token: "operator" });
+    expect(one.status).toBe(200);
+    expect(one.json).toMatchObject({ record: body, sent_by: "station-1" });
+    const byMac = await server.call("GET", "/api/board-line/records?mac=240ac4000022", { token: "operator" });
+    expect(byMac.json.records).toEqual([body]);
+    const audit = await server.call("GET", "/api/audit?mac=24:0a:c4:00:00:22", { token: "admin" });
+    expect(audit.json.events).toEqual([
+      expect.objectContaining({ action: "board-line.record", actor: "station-1", mac: "24:0a:c4:00:00:22" }),
+    ]);
+    expect(
+      (
+        await server.call("GET", "/api/board-line/records/ffffffffffffffffffffffffffffffff", {
+          token: "operator",
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it("pages records with next_cursor and filters by station, batch and since", async () => {
+    const sent: ReturnType<typeof record>[] = [];
+    for (let i = 0; i < 9; i++) {
+      const body = record({
+        record_id: (0x3000 + i).toString(16).padStart(32, "0"),
+        timestamp: new Date(Date.UTC(2026, 11, 6, 9, 0, i)).toISOString(),
+        station_id: i % 2 ? "station_7" : "station_8",
+        batch_id: `paging-${i % 3}`,
+        mac_address: "",
+      });
+      sent.push(body);
+      expect((await server.call("POST", "/api/board-line/records", { token: "station", body })).status).toBe(
+        201,
+      );
+    }
+    const seen: string[] = [];
+    let url = "/api/board-line/records?since=2026-12-06T09:00:00Z&limit=4";
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await server.call("GET", url, { token: "operator" });
+      expect(page.status).toBe(200);
+      expect(page.json.records.length).toBeLessThanOrEqual(4);
+      seen.push(...page.json.records.map((r: { record_id: string }) => r.record_id));
+      if (!page.json.next_cursor) break;
+      url = `/api/board-line/records?since=2026-12-06T09:00:00Z&limit=4&cursor=${encodeURIComponent(page.json.next_cursor)}`;
+    }
+    expect(seen).toEqual(sent.map((r) => r.record_id).reverse());
+    const filtered = await server.call("GET", "/api/board-line/records?station=station_7&batch=paging-1", {
+      token: "operator",
+    });
+    expect(filtered.json.records).toEqual([sent[7], sent[1]]);
+    const aliases = await server.call(
+      "GET",
+      "/api/board-line/records?station_id=station_7&batch_id=paging-1",
+      {
+        token: "operator",
+      },
+    );
+    expect(aliases.json.records).toEqual(filtered.json.records);
+    const late = await server.call("GET", "/api/board-line/records?since=2026-12-06T09:00:07%2B00:00", {
+      token: "operator",
+    });
+    expect(late.json.records).toEqual([sent[8], sent[7]]);
+  });
+
+  it("answers 400 to a bad status, mac, since, limit or cursor", async () => {
+    for (const query of ["status=maybe", "mac=nope", "since=yesterday", "limit=0", "cursor=garbage"]) {
+      const res = await server.call("GET", `/api/board-line/records?${query}`, { token: "operator" });
+      expect(res.status, query).toBe(400);
+      expect(res.json.error.code, query).toBe("INVALID_ARGUMENT");
+    }
+  });
+
+  it("replaces a batch report whose document changed, keeping one report under the id", async () => {
+    const ids = ["station_1-20261206-090000"];
+    const changed = { ...report, batchIds: ids, aborted: true };
+    const path = `/api/board-line/reports/${ids[0]}`;
+    expect(
+      (
+        await server.call("PUT", path, {
+          token: "station",
+          body: { report: { ...changed, aborted: false }, batches: [] },
+        })
+      ).status,
+    ).toBe(201);
+    const put = await server.call("PUT", path, { token: "admin", body: { report: changed, batches: [] } });
+    expect(put.status).toBe(200);
+    expect(put.json).toEqual({ report_id: ids[0], created: false, replaced: true });
+    expect((await server.call("GET", path, { token: "operator" })).json.report).toEqual(changed);
+    const list = await server.call("GET", "/api/board-line/reports?limit=200", { token: "operator" });
+    const mine = (list.json.reports as { report_id: string; aborted: boolean }[]).filter(
+      (r) => r.report_id === ids[0],
+    );
+    expect(mine).toEqual([expect.objectContaining({ aborted: true })]);
+  });
+});
+
+describe("board line records on a store without board tables", () => {
+  it("answers 501 NOT_SUPPORTED instead of losing the record", async () => {
+    const events = await createEventBus({ logger: noopLogger });
+    const { app } = createApp({
+      store: createMemoryUnitStore(),
+      tokens: createTokenTable([
+        { name: "station-1", role: "station", token: "station-token-0123456789abcdef" },
+      ]),
+      events,
+      plugins: [boardLineRoutes],
+    });
+    try {
+      const res = await app.request("/api/board-line/records", {
+        method: "POST",
+        headers: {
+          authorization: "Bearer station-token-0123456789abcdef",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(record()),
+      });
+      expect(res.status).toBe(501);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_SUPPORTED");
+    } finally {
+      await events.close();
+    }
   });
 });
