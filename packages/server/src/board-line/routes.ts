@@ -22,7 +22,8 @@ const portBody = z.object({
   error: text(500).optional(),
 });
 
-const stationBody = z.object({ ports: z.array(portBody).max(512) });
+/** The body of `PUT /api/board-line/stations/:station`: the station's ports (also in the OpenAPI document). */
+export const stationBody = z.object({ ports: z.array(portBody).max(512) });
 
 export type BoardLinePort = z.output<typeof portBody>;
 export interface BoardLineStation {
