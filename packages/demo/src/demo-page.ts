@@ -15,6 +15,7 @@ body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1d21}
 header{background:#1b1d21;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 header h1{font-size:1.1rem;margin:0;flex:1}
 header a{color:#9ecbff;text-decoration:none;font-weight:600}
+@media (max-width:30rem){header h1{flex-basis:100%}}
 main{padding:1rem;max-width:72rem;margin:0 auto}
 p.lead{margin:.2rem 0 1rem;line-height:1.45}
 #panel{display:grid;grid-template-columns:repeat(auto-fill,minmax(10.5rem,1fr));gap:.6rem}

@@ -64,6 +64,8 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
     await page.goto(`${s.url}/station/label`);
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
     await page.locator("main[data-kind=idle]").waitFor();
+    // Idle, the page says what to do; the hint goes once a unit is there.
+    expect(await page.locator("#hint").isVisible()).toBe(true);
     // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
     expect(await page.locator("#login").isVisible()).toBe(false);
 
@@ -73,6 +75,7 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
     await page.locator("main[data-kind=confirm-print]").waitFor({ timeout: 15_000 });
     expect(await page.locator("#serial").textContent()).toBe(A.serial);
     expect(await page.locator("#message").textContent()).toBe(`Print label for unit ${A.serial}?`);
+    expect(await page.locator("#hint").isVisible()).toBe(false);
     // Big touch targets, the serial large.
     const button = await page.locator("button[data-action=print]").boundingBox();
     expect(button!.height).toBeGreaterThanOrEqual(80);

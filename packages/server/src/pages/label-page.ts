@@ -19,6 +19,7 @@ main{flex:1;display:flex;flex-direction:column;justify-content:center;gap:1.2rem
 #mac{font-family:ui-monospace,monospace;font-size:1.1rem;opacity:.85}
 #message{font-size:clamp(1.3rem,4vw,2.2rem);line-height:1.3}
 #note{font-size:1.05rem;min-height:1.3em;color:#ffe08a}
+#hint{display:none;font-size:1.05rem;opacity:.75;line-height:1.4}main[data-kind=idle] #hint{display:block}
 #actions{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,14rem),1fr));gap:1rem}
 #actions button{font-size:clamp(1.4rem,4vw,2rem);font-weight:700;min-height:5.5rem;border:0;border-radius:14px;color:#fff;cursor:pointer;box-shadow:0 3px 0 #0005}
 #actions button:active{transform:translateY(2px)}
@@ -40,6 +41,7 @@ form input{flex:1;min-width:12rem;font-size:1.2rem;padding:.7rem}form button{fon
 <div id="serial"></div>
 <div id="mac"></div>
 <div id="message">Connecting…</div>
+<div id="hint">Plug a unit that is ready into the label port: the station finds it and asks here whether to print its label.</div>
 <div id="actions"></div>
 <div id="note" role="status"></div>
 </main>
