@@ -1,5 +1,6 @@
 import type { SignalOptions, UnitStore } from "@factory/core";
-import { invalid } from "./shared";
+import { type AnyColumn, and, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { fingerprint, invalid, validDate } from "./shared";
 
 /** Audit action of a new board-line device record (who sent it; the record is in `board_records`). */
 export const BOARD_RECORD_ACTION = "board-line.record";
@@ -140,4 +141,67 @@ export function toPage<T>(rows: T[], size: number, cursorOf: (last: T) => Cursor
   if (rows.length <= size) return { items: rows };
   const items = rows.slice(0, size);
   return { items, nextCursor: encodeCursor(cursorOf(items[items.length - 1] as T)) };
+}
+
+/** The `board_records` columns a listing filters on (the same names in both dialects' schemas). */
+export interface BoardRecordColumns {
+  stationId: AnyColumn;
+  batchId: AnyColumn;
+  status: AnyColumn;
+  mac: AnyColumn;
+  timestamp: AnyColumn;
+  recordId: AnyColumn;
+}
+
+/**
+ * The where clause of a records listing: every given filter, and the keyset position after the
+ * cursor. `time` turns epoch ms into the dialect's time value (a number in SQLite, a Date in PostgreSQL).
+ */
+export function boardRecordWhere(
+  t: BoardRecordColumns,
+  filter: BoardRecordFilter,
+  time: (ms: number) => unknown,
+): SQL | undefined {
+  const where: (SQL | undefined)[] = [];
+  if (filter.stationId !== undefined) where.push(eq(t.stationId, filter.stationId));
+  if (filter.batchId !== undefined) where.push(eq(t.batchId, filter.batchId));
+  if (filter.status !== undefined) where.push(eq(t.status, filter.status));
+  if (filter.mac !== undefined) where.push(eq(t.mac, filter.mac));
+  if (filter.since !== undefined)
+    where.push(gte(t.timestamp, time(validDate(filter.since, "since").getTime())));
+  if (filter.cursor !== undefined)
+    where.push(after(t.timestamp, t.recordId, decodeCursor(filter.cursor), time));
+  return and(...where);
+}
+
+/** Rows strictly after the cursor in `(time desc, key desc)` order. */
+export function after(
+  timeColumn: AnyColumn,
+  keyColumn: AnyColumn,
+  c: Cursor,
+  time: (ms: number) => unknown,
+): SQL | undefined {
+  const at = time(c.at);
+  return or(lt(timeColumn, at), and(eq(timeColumn, at), lt(keyColumn, c.key)));
+}
+
+/** The stored columns of a batch report other than its id and first-received time. */
+export function batchReportValues<T>(r: Omit<BatchReport, "updatedAt">, at: T) {
+  return {
+    generatedAt: r.generatedAt,
+    batchIds: r.batchIds,
+    aborted: r.aborted ?? null,
+    devices: r.devices,
+    passed: r.passed,
+    failed: r.failed,
+    document: r.document,
+    fingerprint: fingerprint(r.document),
+    sentBy: r.sentBy,
+    updatedAt: at,
+  };
+}
+
+/** What the audit log keeps of a new record: who sent which record of which batch (not its cells). */
+export function recordAudit(r: BoardRecord): Record<string, unknown> {
+  return { record_id: r.recordId, station_id: r.stationId, batch_id: r.batchId, status: r.status };
 }

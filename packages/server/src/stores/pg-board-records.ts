@@ -1,18 +1,21 @@
 import type { SignalOptions } from "@factory/core";
-import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import {
+  after,
   BATCH_REPORT_ACTION,
   type BatchReport,
   BOARD_RECORD_ACTION,
   type BoardRecordStore,
+  batchReportValues,
+  boardRecordWhere,
   decodeCursor,
   pageSize,
+  recordAudit,
   toPage,
 } from "./board-records";
 import * as s from "./schema-pg";
-import { defined, fingerprint, validDate } from "./shared";
-import { recordAudit } from "./sqlite-board-records";
+import { defined, validDate } from "./shared";
 
 type Db = NodePgDatabase<typeof s>;
 type RecordRow = typeof s.boardRecords.$inferSelect;
@@ -74,22 +77,11 @@ export function pgBoardRecords(
       guard(o);
       const size = pageSize(filter.limit);
       const t = s.boardRecords;
-      const where: (SQL | undefined)[] = [];
-      if (filter.stationId !== undefined) where.push(eq(t.stationId, filter.stationId));
-      if (filter.batchId !== undefined) where.push(eq(t.batchId, filter.batchId));
-      if (filter.status !== undefined) where.push(eq(t.status, filter.status));
-      if (filter.mac !== undefined) where.push(eq(t.mac, filter.mac));
-      if (filter.since !== undefined) where.push(gte(t.timestamp, validDate(filter.since, "since")));
-      if (filter.cursor !== undefined) {
-        const c = decodeCursor(filter.cursor);
-        const at = new Date(c.at);
-        where.push(or(lt(t.timestamp, at), and(eq(t.timestamp, at), lt(t.recordId, c.key))));
-      }
       const rows = await wrap("listing board records", () =>
         db
           .select()
           .from(t)
-          .where(and(...where))
+          .where(boardRecordWhere(t, filter, (ms) => new Date(ms)))
           .orderBy(desc(t.timestamp), desc(t.recordId))
           .limit(size + 1),
       );
@@ -99,18 +91,7 @@ export function pgBoardRecords(
     async putBatchReport(r, o) {
       guard(o);
       const at = validDate(r.receivedAt, "receivedAt");
-      const values = {
-        generatedAt: r.generatedAt,
-        batchIds: r.batchIds,
-        aborted: r.aborted ?? null,
-        devices: r.devices,
-        passed: r.passed,
-        failed: r.failed,
-        document: r.document,
-        fingerprint: fingerprint(r.document),
-        sentBy: r.sentBy,
-        updatedAt: at,
-      };
+      const values = batchReportValues(r, at);
       return wrap("saving a batch report", () =>
         db.transaction(async (tx) => {
           const t = s.boardBatchReports;
@@ -147,12 +128,11 @@ export function pgBoardRecords(
       const size = pageSize(page.limit);
       const t = s.boardBatchReports;
       const c = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-      const at = c && new Date(c.at);
       const rows = await wrap("listing batch reports", () =>
         db
           .select()
           .from(t)
-          .where(c && at && or(lt(t.receivedAt, at), and(eq(t.receivedAt, at), lt(t.reportId, c.key))))
+          .where(c && after(t.receivedAt, t.reportId, c, (ms) => new Date(ms)))
           .orderBy(desc(t.receivedAt), desc(t.reportId))
           .limit(size + 1),
       );

@@ -1,18 +1,22 @@
 import type { SignalOptions } from "@factory/core";
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import {
+  after,
   BATCH_REPORT_ACTION,
   type BatchReport,
   BOARD_RECORD_ACTION,
   type BoardRecord,
   type BoardRecordStore,
+  batchReportValues,
+  boardRecordWhere,
   decodeCursor,
   pageSize,
+  recordAudit,
   toPage,
 } from "./board-records";
 import * as s from "./schema-sqlite";
-import { defined, fingerprint, validDate } from "./shared";
+import { defined, validDate } from "./shared";
 
 type RecordRow = typeof s.boardRecords.$inferSelect;
 type ReportRow = typeof s.boardBatchReports.$inferSelect;
@@ -58,22 +62,11 @@ export function sqliteBoardRecords(
       guard(o);
       const size = pageSize(filter.limit);
       const t = s.boardRecords;
-      const where: (SQL | undefined)[] = [];
-      if (filter.stationId !== undefined) where.push(eq(t.stationId, filter.stationId));
-      if (filter.batchId !== undefined) where.push(eq(t.batchId, filter.batchId));
-      if (filter.status !== undefined) where.push(eq(t.status, filter.status));
-      if (filter.mac !== undefined) where.push(eq(t.mac, filter.mac));
-      if (filter.since !== undefined)
-        where.push(gte(t.timestamp, validDate(filter.since, "since").getTime()));
-      if (filter.cursor !== undefined) {
-        const c = decodeCursor(filter.cursor);
-        where.push(or(lt(t.timestamp, c.at), and(eq(t.timestamp, c.at), lt(t.recordId, c.key))));
-      }
       const rows = run("listing board records", () =>
         db
           .select()
           .from(t)
-          .where(and(...where))
+          .where(boardRecordWhere(t, filter, (ms) => ms))
           .orderBy(desc(t.timestamp), desc(t.recordId))
           .limit(size + 1)
           .all(),
@@ -84,18 +77,7 @@ export function sqliteBoardRecords(
     async putBatchReport(r, o) {
       guard(o);
       const at = validDate(r.receivedAt, "receivedAt").getTime();
-      const values = {
-        generatedAt: r.generatedAt,
-        batchIds: r.batchIds,
-        aborted: r.aborted ?? null,
-        devices: r.devices,
-        passed: r.passed,
-        failed: r.failed,
-        document: r.document,
-        fingerprint: fingerprint(r.document),
-        sentBy: r.sentBy,
-        updatedAt: at,
-      };
+      const values = batchReportValues(r, at);
       return run("saving a batch report", () =>
         db.transaction((tx) => {
           const t = s.boardBatchReports;
@@ -139,7 +121,7 @@ export function sqliteBoardRecords(
         db
           .select()
           .from(t)
-          .where(c && or(lt(t.receivedAt, c.at), and(eq(t.receivedAt, c.at), lt(t.reportId, c.key))))
+          .where(c && after(t.receivedAt, t.reportId, c, (ms) => ms))
           .orderBy(desc(t.receivedAt), desc(t.reportId))
           .limit(size + 1)
           .all(),
@@ -147,11 +129,6 @@ export function sqliteBoardRecords(
       return toPage(rows.map(toReport), size, (r) => ({ at: r.receivedAt.getTime(), key: r.reportId }));
     },
   };
-}
-
-/** What the audit log keeps of a new record: who sent which record of which batch (not its cells). */
-export function recordAudit(r: BoardRecord): Record<string, unknown> {
-  return { record_id: r.recordId, station_id: r.stationId, batch_id: r.batchId, status: r.status };
 }
 
 function recordRow(r: BoardRecord) {
