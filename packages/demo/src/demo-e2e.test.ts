@@ -101,7 +101,7 @@ describe.runIf(peers)(
       const unit = await unitCredentials(demo, readyMac);
       expect(unit.admin.length).toBeGreaterThan(8);
       await move.click();
-      await demoPage.locator(`.port.label[data-mac='${readyMac}']`).waitFor({ timeout: 10_000 });
+      await demoPage.locator(`.port.label[data-mac='${readyMac}']`).waitFor({ timeout: 30_000 });
 
       // Real link-up trap → the label station fetches the record and asks.
       await station.locator("main[data-kind=confirm-print]").waitFor({ timeout: 30_000 });

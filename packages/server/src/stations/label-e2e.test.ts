@@ -69,7 +69,7 @@ async function labelOneUnit(
   await page.goto(`${s.url}/station/label`);
   await page.locator("#live.on").waitFor({ timeout: 15_000 });
   rig.plug(unit.mac, "21");
-  await page.locator("main[data-kind=confirm-print]").waitFor({ timeout: 20_000 });
+  await page.locator("main[data-kind=confirm-print]").waitFor({ timeout: 45_000 });
   expect(await page.locator("#serial").textContent()).toBe(unit.serial);
   await page.locator("button[data-action=print]").tap();
   await page.locator("main[data-kind=confirm-printed]").waitFor({ timeout: 40_000 });

@@ -89,7 +89,8 @@ board_configs:
     firmware_path: "${img.app}"
     bootloader_path: "${img.boot}"
     partition_table_path: "${img.parts}"
-    settings: { connectAttempts: 2 }
+    # 230400 baud: the write lasts seconds, so the 1 Hz port reports land mid-write.
+    settings: { connectAttempts: 2, baudRate: 230400, fallbackBaudRates: [115200] }
 testing: { enabled: false }
 `,
     );
