@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { DeviceRecord, RecordSink, Registrar, RegistrationRequest } from "../contracts/records";
 import { createError } from "../errors";
+import { createLogger } from "../logger";
 import { createFakeBoard } from "../testing/fake-board";
 import { createIdentityGuard } from "./identity-guard";
 import { type ProvisionOptions, provisionDevice } from "./provision";
@@ -192,8 +193,10 @@ describe("provisionDevice", () => {
     const controller = new AbortController();
     const t = setup({ signal: controller.signal });
     t.device.bytesPerSecond = 200_000;
+    const logged: { level: string; message: string }[] = [];
     const done = provisionDevice({
       ...t.options,
+      logger: createLogger({ level: "debug", sink: (r) => logged.push(r) }),
       onEvent: (e) => {
         if (e.type === "progress") controller.abort();
       },
@@ -201,6 +204,9 @@ describe("provisionDevice", () => {
     const result = await done;
     expect(result.status).toBe("aborted");
     expect(result.error?.code).toBe("ABORTED");
+    // The operator's stop is not reported as a board fault.
+    expect(logged.filter((r) => r.level === "warn" || r.level === "error")).toEqual([]);
+    expect(logged.some((r) => r.level === "info" && /stopped/.test(r.message))).toBe(true);
     expect(t.records).toHaveLength(0);
     expect(t.fake.openPorts()).toEqual([]);
   });

@@ -156,7 +156,12 @@ class Run {
           error: info(error, step),
           willRetry: retry,
         });
-        this.log.warn(`${step} failed: ${error.message}`, { code: error.code, attempt: this.attempt });
+        // A stop asked for by the operator (Ctrl-C, station closing) is not a fault of the board.
+        if (this.o.signal?.aborted && error.code === ErrorCodes.ABORTED) {
+          this.log.info(`${step} stopped: ${error.message}`, { code: error.code, attempt: this.attempt });
+        } else {
+          this.log.warn(`${step} failed: ${error.message}`, { code: error.code, attempt: this.attempt });
+        }
         if (!retry) break;
         const delayMs = retryDelay(this.policy, this.attempt);
         this.emit({ type: "retry-wait", attempt: this.attempt, delayMs, error: info(error, step) });
