@@ -2,27 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { findCommand, requirePeer } from "@factory/core/testing";
+import { CHROMIUM_LAUNCH, CHROMIUM_PEER, findCommand, requirePeer } from "@factory/core/testing";
 import { readStoreFiles, type SqliteUnitStore } from "@factory/server";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "./start-demo";
 
-/** Headless Chromium as the server's page tests run it (Debian binary, flags that work as root). */
-const CHROMIUM_PEER = {
-  name: "Chromium",
-  commands: ["/usr/bin/chromium"],
-  install: "apt-get install chromium",
-};
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PDFTOTEXT = {
   name: "pdftotext (poppler-utils)",
   commands: ["pdftotext"],
@@ -49,7 +34,7 @@ describe.runIf(peers)(
       dir = mkdtempSync(path.join(tmpdir(), "factory-demo-e2e-"));
       // Fast enough for a test, slow enough that the dashboard sees a stage change (1.7–3.4 s each).
       demo = await startDemo({ dir, units: 4, speed: 100, espPorts: 1 });
-      browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+      browser = await chromium.launch(CHROMIUM_LAUNCH);
     });
     afterAll(async () => {
       await browser?.close();

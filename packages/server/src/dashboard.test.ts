@@ -1,31 +1,14 @@
-import { requirePeer } from "@factory/core/testing";
+import { CHROMIUM_LAUNCH, CHROMIUM_PEER, requirePeer } from "@factory/core/testing";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer, TOKENS } from "./testing/harness";
 
-const chromiumPeer = {
-  name: "Chromium",
-  commands: ["/usr/bin/chromium"],
-  install: "apt-get install chromium",
-};
-
-describe.runIf(requirePeer(chromiumPeer))("dashboard in real headless Chromium", () => {
+describe.runIf(requirePeer(CHROMIUM_PEER))("dashboard in real headless Chromium", () => {
   let s: TestServer;
   let browser: Browser;
   beforeAll(async () => {
     s = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,4 +1,5 @@
 export * from "./board-conformance";
+export * from "./chromium";
 export * from "./fake-board";
 export * from "./fake-printer";
 export * from "./fake-switch";

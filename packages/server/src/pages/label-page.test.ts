@@ -1,7 +1,12 @@
-import { createFakePrinter, createFakeSwitch, requirePeer } from "@factory/core/testing";
+import {
+  CHROMIUM_LAUNCH,
+  CHROMIUM_PEER,
+  createFakePrinter,
+  createFakeSwitch,
+  requirePeer,
+} from "@factory/core/testing";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, CHROMIUM_PEER } from "../testing/chromium";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
 
 const A = {
@@ -34,7 +39,7 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
       },
       stationDrivers: { switch: sw, printer },
     });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   });
   afterAll(async () => {
     await browser?.close();

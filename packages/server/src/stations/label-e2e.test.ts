@@ -1,12 +1,11 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { requirePeer } from "@factory/core/testing";
+import { CHROMIUM_LAUNCH, CHROMIUM_PEER, requirePeer } from "@factory/core/testing";
 import { renderZpl } from "@factory/printers";
 import { ZplPrinterSimulator } from "@factory/printers/simulator";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { readStoreFiles, type SqliteUnitStore } from "../stores/sqlite-store";
-import { CHROMIUM_ARGS, CHROMIUM_PEER } from "../testing/chromium";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
 import {
   type CupsPeer,
@@ -105,7 +104,7 @@ describe.runIf(peers)(
     let browser: Browser;
     beforeAll(async () => {
       rig = await startSwitchRig();
-      browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+      browser = await chromium.launch(CHROMIUM_LAUNCH);
     });
     afterAll(async () => {
       await browser?.close();

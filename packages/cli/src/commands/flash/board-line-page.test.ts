@@ -2,37 +2,20 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { requirePeer } from "@factory/core/testing";
+import { CHROMIUM_LAUNCH, CHROMIUM_PEER, requirePeer } from "@factory/core/testing";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flashLine } from "./run-flash";
 import { ADMIN_TOKEN, simulatedDrivers, startServer, writeLine } from "./test-support";
 
-const chromiumPeer = {
-  name: "Chromium",
-  commands: ["/usr/bin/chromium"],
-  install: "apt-get install chromium",
-};
-
-describe.runIf(requirePeer(chromiumPeer))("the board-line page in real headless Chromium", () => {
+describe.runIf(requirePeer(CHROMIUM_PEER))("the board-line page in real headless Chromium", () => {
   let dir: string;
   let server: { child: ChildProcess; url: string };
   let browser: Browser;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "board-line-page-"));
     server = await startServer(dir);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
