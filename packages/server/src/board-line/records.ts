@@ -6,6 +6,7 @@ import { readJson } from "../http/body";
 import type { AppDeps } from "../http/deps";
 import { requestSignal } from "../http/deps";
 import { HttpError } from "../http/errors";
+import { toBatchSummary } from "../http/schemas";
 import {
   BATCH_REPORT_ACTION,
   type BatchReport,
@@ -174,20 +175,7 @@ export function boardLineRecordRoutes(app: Hono<AuthEnv>, d: AppDeps, onChange: 
       );
     }
     const signal = requestSignal(30_000);
-    for (const b of body.batches) {
-      await d.store.upsertBatch(
-        {
-          batchId: b.batch_id,
-          ...(b.station_id !== undefined && { stationId: b.station_id }),
-          startedAt: new Date(b.started_at),
-          ...(b.finished_at !== undefined && { finishedAt: new Date(b.finished_at) }),
-          total: b.total,
-          passed: b.passed,
-          failed: b.failed,
-        },
-        { signal },
-      );
-    }
+    for (const b of body.batches) await d.store.upsertBatch(toBatchSummary(b), { signal });
     const { report } = body;
     const outcome = await store.putBatchReport(
       {

@@ -5,7 +5,7 @@ import { type AuthEnv, requireRole } from "./auth";
 import { readJson } from "./body";
 import { type AppDeps, requestSignal } from "./deps";
 import { HttpError } from "./errors";
-import { bulkBody, type registrationBody } from "./schemas";
+import { bulkBody, type registrationBody, toBatchSummary } from "./schemas";
 import { batchJson, registrationJson } from "./views";
 
 function toRegistration(r: z.output<typeof registrationBody>): Omit<DeviceRegistration, "createdAt"> {
@@ -84,19 +84,7 @@ export function adminRoutes(
     const signal = requestSignal(30_000);
     const results = await d.store.addRegistrations(body.devices.map(toRegistration), { signal });
     if (body.batch) {
-      const b = body.batch;
-      await d.store.upsertBatch(
-        {
-          batchId: b.batch_id,
-          ...(b.station_id !== undefined && { stationId: b.station_id }),
-          startedAt: new Date(b.started_at),
-          ...(b.finished_at !== undefined && { finishedAt: new Date(b.finished_at) }),
-          total: b.total,
-          passed: b.passed,
-          failed: b.failed,
-        },
-        { signal },
-      );
+      await d.store.upsertBatch(toBatchSummary(body.batch), { signal });
     }
     const created = results.filter((r) => r.created).length;
     await d.store.appendAudit({

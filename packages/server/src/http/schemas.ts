@@ -1,4 +1,4 @@
-import { tryNormalizeMac } from "@factory/core";
+import { type BatchSummary, tryNormalizeMac } from "@factory/core";
 import { z } from "zod";
 
 /** Request bodies of the seed 002 and seed 000 APIs (snake_case, as the unit agents send them). */
@@ -85,6 +85,30 @@ export const batchBody = z.object({
   passed: z.number().int().min(0),
   failed: z.number().int().min(0),
 });
+
+/** A station batch as the API spells it (`batchBody`, and the board line's batch reports). */
+export interface WireBatch {
+  batch_id: string;
+  station_id?: string | undefined;
+  started_at: string;
+  finished_at?: string | undefined;
+  total: number;
+  passed: number;
+  failed: number;
+}
+
+/** The store's batch summary of a batch sent over the API. */
+export function toBatchSummary(b: WireBatch): BatchSummary {
+  return {
+    batchId: b.batch_id,
+    ...(b.station_id !== undefined && { stationId: b.station_id }),
+    startedAt: new Date(b.started_at),
+    ...(b.finished_at !== undefined && { finishedAt: new Date(b.finished_at) }),
+    total: b.total,
+    passed: b.passed,
+    failed: b.failed,
+  };
+}
 
 export const bulkBody = z.object({
   batch: batchBody.optional(),
