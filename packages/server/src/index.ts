@@ -31,6 +31,15 @@ export {
   parseStationsConfig,
   SEED_LOG_LIST,
 } from "./stations";
+export type {
+  BatchReport,
+  BoardRecord,
+  BoardRecordFilter,
+  BoardRecordStore,
+  Page,
+  PageOptions,
+} from "./stores/board-records";
+export { boardRecordStoreOf } from "./stores/board-records";
 export type { PgUnitStore, PgUnitStoreOptions } from "./stores/pg-store";
 export { createPgUnitStore } from "./stores/pg-store";
 export type { SqliteUnitStore, SqliteUnitStoreOptions } from "./stores/sqlite-store";
