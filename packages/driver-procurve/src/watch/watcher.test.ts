@@ -108,6 +108,23 @@ describe("watchSwitch arrival reads", () => {
     await w.stop();
   });
 
+  it("a link-up trap arriving after the first read keeps the departure of a unit that left meanwhile", async () => {
+    const sw = fakeSwitch();
+    // The unit is plugged and learned before the watch starts; its link-up trap comes late.
+    sw.learn();
+    const w = watch(sw.source);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sw.reads.whole).toHaveLength(1); // the baseline saw the unit on 21
+    sw.unplug(); // it leaves (FDB and link) …
+    sw.plug(false); // … and only then does the late link-up trap land
+    await vi.advanceTimersByTimeAsync(0);
+    // The unit the watcher knew on 21 is reported gone, not silently forgotten.
+    expect(w.kinds().slice(0, 3)).toEqual(["link-down 21", "link-up 21", "mac-gone 21"]);
+    expect(w.events.find((e) => e.type === "mac-gone")).toMatchObject({ mac: UNIT });
+    expect(w.kinds()).not.toContain("mac-learned 21");
+    await w.stop();
+  });
+
   it("reads again while the bridge has not learned the MAC, doubling the wait up to the cap", async () => {
     const sw = fakeSwitch();
     const w = watch(sw.source, { arrivalPollMs: 10, arrivalMaxPollMs: 40, arrivalDeadlineMs: 300 });

@@ -257,8 +257,15 @@ class WatchRun {
     if ((before === status && !fromTrap) || status === "unknown") return;
     this.emit({ type: status === "up" ? "link-up" : "link-down", port, at: new Date() });
     if (status === "up") {
-      // The switch flushed this port on link down: what shows here now is an arrival.
-      for (const [mac, e] of this.macs) if (e.port === port) this.macs.delete(mac);
+      // The switch flushed this port on link down: what shows here now is an arrival. The MACs
+      // known on it are reported gone (a unit that was there and is still there is then reported
+      // learned again by the arrival read), so no departure is lost when a trap comes late.
+      const at = new Date();
+      for (const [mac, e] of this.macs) {
+        if (e.port !== port) continue;
+        this.macs.delete(mac);
+        this.emit({ type: "mac-gone", port, mac, ...vlan(e), at });
+      }
       const now = Date.now();
       this.arrivals.set(port, {
         until: now + this.timing.arrivalDeadlineMs,
