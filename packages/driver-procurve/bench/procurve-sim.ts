@@ -63,8 +63,17 @@ try {
       model: SIMULATED_MODELS["2810-24G"],
       baseMac: [0, 0x21, 0xf7, 0, 0, 0],
       ports: [
-        { name: "24", ifIndex: 24, up: true, uplink: true, lastChange: 0, macs: sim.ports()[23]!.macs },
+        {
+          name: "24",
+          ifIndex: 24,
+          up: true,
+          uplink: true,
+          vlan: 1,
+          lastChange: 0,
+          macs: sim.ports()[23]!.macs,
+        },
       ],
+      fdbIds: new Map([[1, 1]]),
       arp: new Map(),
       upTime: () => 1,
     },

@@ -32,6 +32,8 @@ describe("factory sim procurve", () => {
     expect(t.text.err).toMatch(/unknown model "9000"/);
     expect(await commands["sim procurve"]!.run(["procurve", "--trap", "nohost"], t.io)).toBe(2);
     expect(t.text.err).toMatch(/--trap nohost is not host:port/);
+    expect(await commands["sim procurve"]!.run(["procurve", "--vlan", "21:100"], t.io)).toBe(2);
+    expect(t.text.err).toMatch(/--vlan 21:100 is not port=vid/);
   });
 
   it("prints its address, plugs and unplugs from stdin (with traps), and stops on the signal", async () => {
@@ -53,6 +55,8 @@ describe("factory sim procurve", () => {
         `127.0.0.1:${trapPort}`,
         "--learn-delay",
         "0",
+        "--vlan",
+        "21=100",
       ],
       t.io,
     );
@@ -63,8 +67,13 @@ describe("factory sim procurve", () => {
       t.stdin.write("plug 21 02:00:5e:00:00:21 10.0.0.21\n");
       await until(() => traps.length === 1, "the linkUp trap");
       const client = new SnmpClient({ host: "127.0.0.1", port, community: "lab" });
-      const fdbPort = "1.3.6.1.2.1.17.7.1.2.2.1.2.1.2.0.94.0.0.33";
-      expect((await client.get([fdbPort])).get(fdbPort)).toBe(21);
+      // Port 21 is in VLAN 100: its MAC is under FDB id 2.
+      const fdbPort = "1.3.6.1.2.1.17.7.1.2.2.1.2.2.2.0.94.0.0.33";
+      const pvid = "1.3.6.1.2.1.17.7.1.4.5.1.1.21";
+      const got = await client.get([fdbPort, pvid]);
+      expect([got.get(fdbPort), got.get(pvid)]).toEqual([21, 100]);
+      t.stdin.write("ports\n");
+      await until(() => /21 {2}up {2}vlan 100/.test(t.text.out), "the ports list");
       t.stdin.write("plug 99 02:00:5e:00:00:99\nfrobnicate\nunplug 21\nports\n");
       await until(() => traps.length === 2 && /unknown command/.test(t.text.out), "the linkDown trap");
       expect(traps).toEqual(["link-up 21", "link-down 21"]);

@@ -9,9 +9,11 @@ import { type ProcurveSimulator, startProcurveSimulator, type TrapTarget } from 
 
 const USAGE = `usage: factory sim procurve [--host 127.0.0.1] [--port 1161] [--community public]
                            [--model 2810-24G] [--trap host:port]... [--learn-delay 300]
+                           [--vlan port=vid]...
 
 Runs a simulated HP ProCurve switch: an SNMP v2c/v1 agent on UDP (system, IF-MIB, BRIDGE-MIB,
 Q-BRIDGE-MIB, ARP table) that sends linkUp/linkDown traps to each --trap target.
+--vlan 21=100 makes port 21 untagged in VLAN 100 (dot1qPvid); other ports are in VLAN 1.
 Models: ${Object.keys(SIMULATED_MODELS).join(", ")}.
 Commands on stdin:
   plug <port> <mac> [ip]   link up, then the MAC (and ARP entry) appears
@@ -27,10 +29,11 @@ interface Args {
   model: SimulatedModelName;
   traps: TrapTarget[];
   learnDelayMs?: number;
+  vlans: Record<string, number>;
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { host: "127.0.0.1", port: 1161, model: "2810-24G", traps: [] };
+  const args: Args = { host: "127.0.0.1", port: 1161, model: "2810-24G", traps: [], vlans: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "procurve") continue;
@@ -58,6 +61,12 @@ function parse(argv: string[]): Args {
         const m = /^(.+):(\d+)$/.exec(value);
         if (!m) throw new Error(`--trap ${value} is not host:port`);
         args.traps.push({ host: m[1]!.replace(/^\[(.*)\]$/, "$1"), port: Number(m[2]) });
+        break;
+      }
+      case "--vlan": {
+        const m = /^([\w/-]+)=(\d+)$/.exec(value);
+        if (!m) throw new Error(`--vlan ${value} is not port=vid`);
+        args.vlans[m[1]!] = Number(m[2]);
         break;
       }
       case "--learn-delay":
@@ -93,7 +102,7 @@ export function runSimCommand(sim: ProcurveSimulator, line: string): string | un
         .filter((p) => p.up)
         .map(
           (p) =>
-            `${p.port.padStart(3)}  up  ${p.macs.length > 3 ? `${p.macs.length} MACs` : p.macs.join(" ")}`,
+            `${p.port.padStart(3)}  up  vlan ${String(p.vlan).padEnd(4)}  ${p.macs.length > 3 ? `${p.macs.length} MACs` : p.macs.join(" ")}`,
         )
         .join("\n");
     case "help":
@@ -120,6 +129,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     port: args.port,
     model: args.model,
     trapTargets: args.traps,
+    vlans: args.vlans,
     ...(args.community ? { community: args.community } : {}),
     ...(args.learnDelayMs !== undefined ? { learnDelayMs: args.learnDelayMs } : {}),
   });

@@ -4,7 +4,7 @@ import { ErrorCodes, type Logger, noopLogger } from "@factory/core";
 import { procurveError } from "../errors";
 import { decodeRequest } from "./message";
 import type { MibStore } from "./mib-store";
-import { type ResponderLimits, respond } from "./responder";
+import { type ResponderLimits, respond, type SnmpResponse } from "./responder";
 
 export interface SnmpAgentOptions {
   host: string;
@@ -23,6 +23,8 @@ export interface SnmpAgentStats {
   outPackets: number;
   /** Bytes of all responses sent. */
   outBytes: number;
+  /** Varbinds in all responses sent: the OIDs served, a measure of how much a client read. */
+  outVarbinds: number;
   badCommunity: number;
   malformed: number;
   unanswered: number;
@@ -41,6 +43,7 @@ export class SnmpAgent {
     inPackets: 0,
     outPackets: 0,
     outBytes: 0,
+    outVarbinds: 0,
     badCommunity: 0,
     malformed: 0,
     unanswered: 0,
@@ -108,7 +111,7 @@ export class SnmpAgent {
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     this.stats.inPackets++;
-    let response: Buffer | undefined;
+    let response: SnmpResponse | undefined;
     try {
       const req = decodeRequest(msg);
       if (!req.community.equals(this.community)) {
@@ -132,8 +135,9 @@ export class SnmpAgent {
     }
     if (this.closed) return;
     this.stats.outPackets++;
-    this.stats.outBytes += response.length;
-    this.socket.send(response, rinfo.port, rinfo.address, (error) => {
+    this.stats.outBytes += response.message.length;
+    this.stats.outVarbinds += response.varbinds;
+    this.socket.send(response.message, rinfo.port, rinfo.address, (error) => {
       if (error) this.logger.debug("SNMP response not sent", { to: rinfo.address, error: error.message });
     });
   }

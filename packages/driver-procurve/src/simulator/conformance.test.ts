@@ -6,15 +6,21 @@ import { startProcurveSimulator } from "./simulator";
 
 // The same shared suite the driver passes against snmpsimd, here against the in-process
 // simulator: the driver's SNMP reads and trap listener meet the simulator's agent and traps.
+// With v2c traps the tested ports are untagged in VLAN 100 (FDB id 2, as on a factory floor):
+// arrival reads then walk that FDB id only; with v1 traps every port is in DEFAULT_VLAN.
 describe("procurve driver against the ProCurve simulator", () => {
-  for (const version of ["2c", "1"] as const) {
+  for (const [version, vlan] of [
+    ["2c", 100],
+    ["1", 1],
+  ] as const) {
     describeSwitchDriverConformance(
-      `procurve SNMP v2c on the simulator, v${version} link traps`,
+      `procurve SNMP v2c on the simulator, v${version} link traps, ports 21/22 in VLAN ${vlan}`,
       async () => {
         const trapPort = await freeUdpPort();
         const sim = await startProcurveSimulator({
           community: "sim",
           trapTargets: [{ host: "127.0.0.1", port: trapPort, version }],
+          vlans: { "21": vlan, "22": vlan },
         });
         const driver = createProcurveSwitch({
           host: sim.host,

@@ -58,6 +58,8 @@ describe.runIf(hasTools)("simulator interop with the net-snmp tools", () => {
     sim = await startProcurveSimulator({
       community: COMMUNITY,
       learnDelayMs: 0,
+      // The labeling port untagged in VLAN 100 (FDB id 2), port 5 in VLAN 160 (FDB id 3).
+      vlans: { "21": 100, "5": 160 },
       trapTargets: [{ host: "127.0.0.1", port: trapPort }],
     });
     target = `127.0.0.1:${sim.port}`;
@@ -122,7 +124,7 @@ describe.runIf(hasTools)("simulator interop with the net-snmp tools", () => {
       target,
       "1.3.6.1.2.1.17.7.1.2.2.1.2",
     ]);
-    expect(fdb).toContain(`.1.3.6.1.2.1.17.7.1.2.2.1.2.1.${UNIT_INDEX} = INTEGER: 21`);
+    expect(fdb).toContain(`.1.3.6.1.2.1.17.7.1.2.2.1.2.2.${UNIT_INDEX} = INTEGER: 21`);
     const dot1d = await tool("snmpwalk", ["-v1", "-c", COMMUNITY, "-On", target, "1.3.6.1.2.1.17.4.3.1.2"]);
     expect(dot1d).toContain(`.1.3.6.1.2.1.17.4.3.1.2.${UNIT_INDEX} = INTEGER: 21`);
     const bridgePorts = await tool("snmpwalk", [
@@ -139,6 +141,65 @@ describe.runIf(hasTools)("simulator interop with the net-snmp tools", () => {
     expect(arp).toEqual([".1.3.6.1.2.1.4.22.1.2.313.10.0.0.21 = Hex-STRING: 02 00 5E 10 00 21 "]);
     const oper = await tool("snmpget", ["-v2c", "-c", COMMUNITY, "-On", target, "1.3.6.1.2.1.2.2.1.8.21"]);
     expect(oper).toEqual([".1.3.6.1.2.1.2.2.1.8.21 = INTEGER: 1"]);
+  });
+
+  it("walks dot1qPvid, dot1qVlanFdbId and the FDB by FDB id in increasing order, v1, v2c and bulk alike", async () => {
+    sim.plug("21", UNIT);
+    sim.plug("5", { mac: "02:00:5e:10:00:05" });
+    const pvid = await tool("snmpwalk", [
+      "-v2c",
+      "-c",
+      COMMUNITY,
+      "-On",
+      target,
+      "1.3.6.1.2.1.17.7.1.4.5.1.1",
+    ]);
+    expect(pvid).toHaveLength(24);
+    expect(pvid).toContain(".1.3.6.1.2.1.17.7.1.4.5.1.1.21 = Gauge32: 100");
+    expect(pvid).toContain(".1.3.6.1.2.1.17.7.1.4.5.1.1.5 = Gauge32: 160");
+    expect(pvid.filter((l) => l.endsWith("Gauge32: 1"))).toHaveLength(22);
+    const got = await tool("snmpget", [
+      "-v1",
+      "-c",
+      COMMUNITY,
+      "-On",
+      target,
+      "1.3.6.1.2.1.17.7.1.4.5.1.1.21",
+    ]);
+    expect(got).toEqual([".1.3.6.1.2.1.17.7.1.4.5.1.1.21 = Gauge32: 100"]);
+
+    // The whole Q-BRIDGE subtree: small bulk steps cross FDB ids and tables mid-response.
+    const qbridge = "1.3.6.1.2.1.17.7";
+    const v1 = await tool("snmpwalk", ["-v1", "-c", COMMUNITY, "-On", target, qbridge]);
+    const bulk = await tool("snmpbulkwalk", ["-v2c", "-c", COMMUNITY, "-On", "-Cr7", target, qbridge]);
+    expect(bulk).toEqual(v1);
+    expect(v1.join("\n")).not.toMatch(/not increasing/i);
+    const oids = v1.map((l) => l.split(" ")[0]!);
+    expect(oids.filter((o) => o.startsWith(".1.3.6.1.2.1.17.7.1.4.2.1.3."))).toEqual([
+      ".1.3.6.1.2.1.17.7.1.4.2.1.3.0.1",
+      ".1.3.6.1.2.1.17.7.1.4.2.1.3.0.100",
+      ".1.3.6.1.2.1.17.7.1.4.2.1.3.0.160",
+    ]);
+    expect(v1).toContain(".1.3.6.1.2.1.17.7.1.4.2.1.3.0.100 = Gauge32: 2");
+    expect(v1).toContain(".1.3.6.1.2.1.17.7.1.4.2.1.3.0.160 = Gauge32: 3");
+    // dot1qTpFdbPort by FDB id: the switch's own and the uplink's hosts in 1, then 2, then 3.
+    const fdbIds = oids
+      .filter((o) => o.startsWith(".1.3.6.1.2.1.17.7.1.2.2.1.2."))
+      .map((o) => Number(o.split(".")[14]));
+    expect(fdbIds).toEqual([...fdbIds].sort((a, b) => a - b));
+    expect(new Set(fdbIds)).toEqual(new Set([1, 2, 3]));
+    expect(v1).toContain(`.1.3.6.1.2.1.17.7.1.2.2.1.2.2.${UNIT_INDEX} = INTEGER: 21`);
+    expect(v1).toContain(".1.3.6.1.2.1.17.7.1.2.2.1.2.3.2.0.94.16.0.5 = INTEGER: 5");
+    // One FDB id's subtree, as the driver walks it after a link up: only that VLAN's rows.
+    const one = await tool("snmpbulkwalk", [
+      "-v2c",
+      "-c",
+      COMMUNITY,
+      "-On",
+      target,
+      "1.3.6.1.2.1.17.7.1.2.2.1.2.2",
+    ]);
+    expect(one).toEqual([`.1.3.6.1.2.1.17.7.1.2.2.1.2.2.${UNIT_INDEX} = INTEGER: 21`]);
   });
 
   it("a wrong community gets no answer", async () => {

@@ -65,7 +65,9 @@ function decodeResponse(buf: Buffer): Decoded {
 const answer = (buf: Buffer, m = mib(), limits = LIMITS): Decoded => {
   const out = respond(decodeRequest(buf), m, limits);
   if (!out) throw new Error("no answer");
-  return decodeResponse(out);
+  const decoded = decodeResponse(out.message);
+  expect(out.varbinds).toBe(decoded.varbinds.length);
+  return decoded;
 };
 const IF = "1.3.6.1.2.1.2.2.1";
 

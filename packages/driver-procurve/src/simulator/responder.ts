@@ -9,6 +9,12 @@ export interface ResponderLimits {
   maxBulkVarbinds: number;
 }
 
+/** A response ready for the wire, and how many varbinds it carries (counted by the agent). */
+export interface SnmpResponse {
+  message: Buffer;
+  varbinds: number;
+}
+
 /** Size of everything around the varbinds, over-estimated (version, community, PDU header). */
 const overhead = (community: Buffer): number => community.length + 40;
 
@@ -17,14 +23,24 @@ const overhead = (community: Buffer): number => community.length + 40;
  * SET. Returns the response message, or undefined when the PDU is not answered (GETBULK on v1,
  * responses, traps, reports).
  */
-export function respond(req: SnmpRequest, mib: MibStore, limits: ResponderLimits): Buffer | undefined {
+export function respond(req: SnmpRequest, mib: MibStore, limits: ResponderLimits): SnmpResponse | undefined {
   const v1 = req.version === 0;
-  const answer = (status: number, index: number, varbinds: Buffer[]): Buffer =>
-    encodeMessage(req.version, req.community, Tag.Response, [req.requestId, status, index], varbinds);
+  const answer = (status: number, index: number, varbinds: Buffer[]): SnmpResponse => ({
+    message: encodeMessage(
+      req.version,
+      req.community,
+      Tag.Response,
+      [req.requestId, status, index],
+      varbinds,
+    ),
+    varbinds: varbinds.length,
+  });
   const echo = (): Buffer[] => req.oids.map((oid) => encodeVarBind({ oid, value: { type: Tag.Null } }));
-  const sized = (varbinds: Buffer[]): Buffer => {
+  const sized = (varbinds: Buffer[]): SnmpResponse => {
     const msg = answer(ErrorStatus.noError, 0, varbinds);
-    return msg.length <= limits.maxMessageSize ? msg : answer(ErrorStatus.tooBig, 0, v1 ? echo() : []);
+    return msg.message.length <= limits.maxMessageSize
+      ? msg
+      : answer(ErrorStatus.tooBig, 0, v1 ? echo() : []);
   };
   if (req.oids.length > MAX_REQUEST_VARBINDS) return answer(ErrorStatus.tooBig, 0, []);
 
@@ -82,8 +98,8 @@ function bulk(
   req: SnmpRequest,
   mib: MibStore,
   limits: ResponderLimits,
-  answer: (status: number, index: number, varbinds: Buffer[]) => Buffer,
-): Buffer {
+  answer: (status: number, index: number, varbinds: Buffer[]) => SnmpResponse,
+): SnmpResponse {
   const n = Math.min(Math.max(req.nonRepeaters, 0), req.oids.length);
   const m = Math.max(req.maxRepetitions, 0);
   const out: Buffer[] = [];

@@ -6,7 +6,10 @@ import { encodeLinkTrap, type TrapTarget } from "./link-trap";
 import { MibStore } from "./mib-store";
 import { SIMULATED_MODELS, type SimulatedModelName } from "./models";
 import {
+  assignFdbIds,
+  DEFAULT_VLAN,
   defineSwitchObjects,
+  fdbIdOf,
   renderSwitchMib,
   type SimPortState,
   type SimSwitchState,
@@ -37,6 +40,13 @@ export interface ProcurveSimulatorOptions {
   learnDelayMs?: number;
   /** How many hosts each uplink carries in the FDB (default 40). */
   uplinkMacs?: number;
+  /**
+   * Untagged VLAN (dot1qPvid) of front ports by name, e.g. `{ "21": 100, "22": 100 }`; the
+   * others are in VLAN 1 (DEFAULT_VLAN). A port's MACs are learned in its VLAN's FDB: FDB id 1
+   * for VLAN 1, then 2, 3, … for the other VLANs in increasing VLAN id order (dot1qVlanFdbId),
+   * so that, as on ProCurve, an FDB id is not the VLAN id.
+   */
+  vlans?: Record<string, number>;
   logger?: Logger;
 }
 
@@ -44,6 +54,8 @@ export interface ProcurveSimulatorOptions {
 export interface SimulatedPort {
   port: string;
   ifIndex: number;
+  /** Untagged VLAN id (dot1qPvid). */
+  vlan: number;
   up: boolean;
   macs: string[];
 }
@@ -102,20 +114,27 @@ export async function startProcurveSimulator(
   const ports: SimPortState[] = Array.from({ length: count }, (_, i) => {
     const name = String(i + 1);
     const uplink = uplinks.has(name);
-    return { name, ifIndex: i + 1, up: uplink, uplink, lastChange: 0, macs: [] };
+    const vlan = o.vlans[name] ?? DEFAULT_VLAN;
+    return { name, ifIndex: i + 1, up: uplink, uplink, vlan, lastChange: 0, macs: [] };
   });
-  for (const u of uplinks) {
-    if (!ports.some((p) => p.name === u)) {
-      throw procurveError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `Uplink "${u}" is not a port of this switch (1…${count})`,
-      );
+  for (const [what, names] of [
+    ["Uplink", uplinks],
+    ["VLAN port", Object.keys(o.vlans)],
+  ] as const) {
+    for (const u of names) {
+      if (!ports.some((p) => p.name === u)) {
+        throw procurveError(
+          ErrorCodes.INVALID_ARGUMENT,
+          `${what} "${u}" is not a port of this switch (1…${count})`,
+        );
+      }
     }
   }
   ports.forEach((p, k) => {
     if (p.uplink) p.macs = hostsBehind(k, o.uplinkMacs);
   });
-  const state: SimSwitchState = { model, baseMac: BASE_MAC, ports, arp: new Map(), upTime };
+  const fdbIds = assignFdbIds(ports.map((p) => p.vlan));
+  const state: SimSwitchState = { model, baseMac: BASE_MAC, ports, fdbIds, arp: new Map(), upTime };
   const mib = new MibStore();
   defineSwitchObjects(mib);
   renderSwitchMib(state, mib);
@@ -159,7 +178,7 @@ export async function startProcurveSimulator(
     p.lastChange = upTime();
     if (!up && flush && !p.uplink) {
       // ProCurve flushes a port's learned addresses at link down.
-      for (const m of p.macs) setFdbEntry(mib, m, undefined);
+      for (const m of p.macs) setFdbEntry(mib, m, fdbIdOf(state, p), undefined);
       p.macs = [];
     }
     setPortLink(mib, p);
@@ -167,9 +186,9 @@ export async function startProcurveSimulator(
     sendTraps(p);
   };
   const learnNow = (p: SimPortState, mac: string, ip?: string): void => {
-    for (const other of ports) other.macs = other.macs.filter((m) => m !== mac);
+    unlearn(mac);
     p.macs.push(mac);
-    setFdbEntry(mib, mac, { port: p.ifIndex });
+    setFdbEntry(mib, mac, fdbIdOf(state, p), { port: p.ifIndex });
     if (ip) {
       for (const [k, v] of state.arp) {
         if (v !== mac) continue;
@@ -178,6 +197,14 @@ export async function startProcurveSimulator(
       }
       state.arp.set(ip, mac);
       setArpEntry(mib, ip, mac);
+    }
+  };
+  /** `mac` leaves whatever port (and so FDB id) it was learned on. */
+  const unlearn = (mac: string): void => {
+    for (const other of ports) {
+      if (!other.macs.includes(mac)) continue;
+      other.macs = other.macs.filter((m) => m !== mac);
+      setFdbEntry(mib, mac, fdbIdOf(state, other), undefined);
     }
   };
   const cancelTimers = (p: SimPortState): void => {
@@ -224,7 +251,13 @@ export async function startProcurveSimulator(
       targets.push(validTarget(target));
     },
     ports() {
-      return ports.map((p) => ({ port: p.name, ifIndex: p.ifIndex, up: p.up, macs: [...p.macs] }));
+      return ports.map((p) => ({
+        port: p.name,
+        ifIndex: p.ifIndex,
+        vlan: p.vlan,
+        up: p.up,
+        macs: [...p.macs],
+      }));
     },
     learn(port, mac) {
       alive();
@@ -232,9 +265,7 @@ export async function startProcurveSimulator(
     },
     forget(mac) {
       alive();
-      const m = normalizeMac(mac);
-      for (const p of ports) p.macs = p.macs.filter((x) => x !== m);
-      setFdbEntry(mib, m, undefined);
+      unlearn(normalizeMac(mac));
     },
     setLink(port, up) {
       alive();
@@ -274,6 +305,7 @@ function validateOptions(opts: ProcurveSimulatorOptions) {
     learnDelayMs: opts.learnDelayMs ?? DEFAULTS.learnDelayMs,
     uplinkMacs: opts.uplinkMacs ?? DEFAULTS.uplinkMacs,
     trapTargets: (opts.trapTargets ?? []).map(validTarget),
+    vlans: { ...(opts.vlans ?? {}) },
   };
   const bad = (what: string): never => {
     throw procurveError(ErrorCodes.INVALID_ARGUMENT, what);
@@ -289,6 +321,10 @@ function validateOptions(opts: ProcurveSimulatorOptions) {
     bad(`ports must be 1…256, not ${opts.ports}`);
   }
   if (!(out.learnDelayMs >= 0) || out.learnDelayMs > 600_000) bad("learnDelayMs must be 0…600000");
+  for (const [port, vid] of Object.entries(out.vlans)) {
+    if (!Number.isInteger(vid) || vid < 1 || vid > 4094)
+      bad(`VLAN of port ${port} must be 1…4094, not ${vid}`);
+  }
   if (!Number.isInteger(out.uplinkMacs) || out.uplinkMacs < 0 || out.uplinkMacs > 4096) {
     bad("uplinkMacs must be 0…4096");
   }

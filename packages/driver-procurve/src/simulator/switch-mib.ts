@@ -10,6 +10,8 @@ export interface SimPortState {
   ifIndex: number;
   up: boolean;
   uplink: boolean;
+  /** Untagged VLAN id (dot1qPvid): the VLAN, and so the FDB, its hosts' MACs are learned in. */
+  vlan: number;
   /** sysUpTime (centiseconds) of the last link change. */
   lastChange: number;
   /** Learned MACs (`aa:bb:…`), oldest first; uplinks also hold the hosts behind them. */
@@ -21,6 +23,8 @@ export interface SimSwitchState {
   /** The switch's own MAC: ports take base + port number, the VLAN interface the base. */
   baseMac: readonly number[];
   ports: SimPortState[];
+  /** FDB id of each VLAN (dot1qVlanFdbId), DEFAULT_VLAN first with FDB id 1. */
+  fdbIds: ReadonlyMap<number, number>;
   /** ARP cache of the management VLAN interface: IPv4 → MAC. */
   arp: Map<string, string>;
   /** sysUpTime now, centiseconds. */
@@ -43,6 +47,7 @@ const BASE_PORT_ENTRY = o("1.3.6.1.2.1.17.1.4.1");
 const TP_FDB_ENTRY = o("1.3.6.1.2.1.17.4.3.1");
 const Q_FDB_ENTRY = o("1.3.6.1.2.1.17.7.1.2.2.1");
 const Q_VLAN_CURRENT_ENTRY = o("1.3.6.1.2.1.17.7.1.4.2.1");
+const Q_PORT_VLAN_ENTRY = o("1.3.6.1.2.1.17.7.1.4.5.1");
 
 /** Column numbers per table, declared as object types so GET can say noSuchInstance. */
 const COLUMNS: Array<[readonly number[], readonly number[]]> = [
@@ -56,6 +61,7 @@ const COLUMNS: Array<[readonly number[], readonly number[]]> = [
   [TP_FDB_ENTRY, [1, 2, 3]],
   [Q_FDB_ENTRY, [2, 3]],
   [Q_VLAN_CURRENT_ENTRY, [3]],
+  [Q_PORT_VLAN_ENTRY, [1]],
 ];
 
 const int = (value: number): SnmpValue => ({ type: Tag.Integer, value });
@@ -77,9 +83,26 @@ export function defineSwitchObjects(mib: MibStore): void {
 }
 
 /**
+ * FDB ids of the VLANs in use: DEFAULT_VLAN (always there) gets 1, the others 2, 3, … in
+ * increasing VLAN id order. As on ProCurve, an FDB id is not the VLAN id (PROTOCOLS.md §5.2).
+ */
+export function assignFdbIds(vlans: Iterable<number>): Map<number, number> {
+  const out = new Map([[DEFAULT_VLAN, 1]]);
+  for (const vid of [...new Set(vlans)].sort((a, b) => a - b)) {
+    if (!out.has(vid)) out.set(vid, out.size + 1);
+  }
+  return out;
+}
+
+/** The FDB id a port's hosts are learned in: that of its untagged VLAN. */
+export function fdbIdOf(state: SimSwitchState, port: SimPortState): number {
+  return state.fdbIds.get(port.vlan) ?? 1;
+}
+
+/**
  * Writes the whole MIB view of `state` into `mib` (replacing what was there): system group,
- * IF-MIB ifTable/ifXTable, BRIDGE-MIB base and TpFdb tables, Q-BRIDGE TpFdb and VLAN FDB id,
- * and ipNetToMediaTable. Later changes go through {@link setPortLink}, {@link setFdbEntry} and
+ * IF-MIB ifTable/ifXTable, BRIDGE-MIB base and TpFdb tables, Q-BRIDGE TpFdb (each MAC under the
+ * FDB id of its port's VLAN), VLAN FDB ids and port PVIDs, and ipNetToMediaTable. Later changes go through {@link setPortLink}, {@link setFdbEntry} and
  * {@link setArpEntry}, which touch only their rows.
  */
 export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
@@ -140,9 +163,13 @@ export function renderSwitchMib(state: SimSwitchState, mib: MibStore): void {
     mib.set([...BASE_PORT_ENTRY, 2, p.ifIndex], int(p.ifIndex));
   }
 
-  setFdbEntry(mib, macText(state.baseMac), { port: 0, status: FdbStatus.self });
-  for (const p of state.ports) for (const m of p.macs) setFdbEntry(mib, m, { port: p.ifIndex });
-  mib.set([...Q_VLAN_CURRENT_ENTRY, 3, 0, DEFAULT_VLAN], { type: Tag.Gauge32, value: DEFAULT_VLAN });
+  setFdbEntry(mib, macText(state.baseMac), 1, { port: 0, status: FdbStatus.self });
+  for (const p of state.ports) {
+    for (const m of p.macs) setFdbEntry(mib, m, fdbIdOf(state, p), { port: p.ifIndex });
+  }
+  // dot1qVlanFdbId is indexed TimeMark(0).VlanIndex; dot1qPvid by bridge port (= ifIndex here).
+  for (const [vid, fdbId] of state.fdbIds) mib.set([...Q_VLAN_CURRENT_ENTRY, 3, 0, vid], gauge(fdbId));
+  for (const p of state.ports) mib.set([...Q_PORT_VLAN_ENTRY, 1, p.ifIndex], gauge(p.vlan));
   for (const [ip, mac] of state.arp) setArpEntry(mib, ip, mac);
 }
 
@@ -157,12 +184,14 @@ function setLink(mib: MibStore, ifIndex: number, up: boolean, lastChange: number
 }
 
 /**
- * The FDB rows of one MAC in BRIDGE-MIB and in Q-BRIDGE-MIB (FDB id 1): learned on bridge port
- * `port` (moving it if it was elsewhere), or removed with `undefined`.
+ * The FDB rows of one MAC in BRIDGE-MIB (indexed by MAC) and in Q-BRIDGE-MIB (indexed
+ * fdbId.MAC): learned on bridge port `port` in filtering database `fdbId`, or removed from it
+ * with `undefined`. A MAC moving to another FDB id is removed from the old one first.
  */
 export function setFdbEntry(
   mib: MibStore,
   mac: string,
+  fdbId: number,
   entry: { port: number; status?: number } | undefined,
 ): void {
   const octets = macOctets(mac);
@@ -170,8 +199,8 @@ export function setFdbEntry(
     address: [...TP_FDB_ENTRY, 1, ...octets],
     port: [...TP_FDB_ENTRY, 2, ...octets],
     status: [...TP_FDB_ENTRY, 3, ...octets],
-    qPort: [...Q_FDB_ENTRY, 2, DEFAULT_VLAN, ...octets],
-    qStatus: [...Q_FDB_ENTRY, 3, DEFAULT_VLAN, ...octets],
+    qPort: [...Q_FDB_ENTRY, 2, fdbId, ...octets],
+    qStatus: [...Q_FDB_ENTRY, 3, fdbId, ...octets],
   };
   if (!entry) {
     for (const oid of Object.values(oids)) mib.delete(oid);
