@@ -1,10 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type CsvRecordRow, readCsvRecords } from "@factory/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EspLine, startEspLine } from "./esp-line";
+
+/** Every row of the daily record files in `dir`. */
+async function csvRows(dir: string): Promise<CsvRecordRow[]> {
+  const files = readdirSync(dir).filter((f) => /^factory_records_\d{8}(_\d+)?\.csv$/.test(f));
+  const rows: CsvRecordRow[] = [];
+  for (const f of files.sort()) rows.push(...(await readCsvRecords(path.join(dir, f))));
+  return rows;
+}
 
 /** A stand-in for the server's registration, board-line and records endpoints that keeps what arrives. */
 async function backend() {
@@ -112,6 +121,29 @@ describe("the ESP flashing station on simulated boards", () => {
       expect(sent[0]!.body.report.totals).toMatchObject({ devices: 2, passed: 2, failed: 0 });
       expect(sent[0]!.body.batches).toEqual([expect.objectContaining({ batch_id: round.batchId, total: 2 })]);
     }
+
+    // On disk, as `factory flash` writes them: a row per board in the daily CSV (core's writer),
+    // and a batch report file per round.
+    const rows = await csvRows(line.recordsDir);
+    for (const r of results) {
+      expect(rows.filter((row) => row.device_id === r.deviceId)).toEqual([
+        expect.objectContaining({
+          status: "passed",
+          station_id: "esp-station-1",
+          board_type: "esp32",
+          tests_passed: "1",
+        }),
+      ]);
+    }
+    const files = line.reportFiles();
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const [i, round] of rounds.slice(0, 2).entries()) {
+      expect(path.dirname(files[i]!)).toBe(line.recordsDir);
+      expect(path.basename(files[i]!)).toMatch(/^batch_report_\d{8}_\d{6}(_\d+)?\.json$/);
+      const report = JSON.parse(readFileSync(files[i]!, "utf8"));
+      expect(report.batchIds).toEqual([round.batchId]);
+      expect(report.totals).toMatchObject({ devices: 2, passed: 2, failed: 0 });
+    }
   }, 120_000);
 
   it("boards with a fault fail with a coded error and are not registered", async () => {
@@ -138,5 +170,8 @@ describe("the ESP flashing station on simulated boards", () => {
     await until(() => (b.records.length >= 2 && b.reports.length >= 1 ? true : undefined));
     expect(b.records.map((r) => `${r.status} ${r.error_code}`).sort()).toEqual(codes);
     expect(b.reports[0]!.body.report.totals).toMatchObject({ devices: 2, passed: 0, failed: 2 });
+    // The CSV keeps the failed boards with their code, as it does for `factory flash`.
+    const rows = await csvRows(line.recordsDir);
+    expect(rows.map((r) => `${r.status} ${r.error_code}`).sort()).toEqual(codes);
   }, 120_000);
 });

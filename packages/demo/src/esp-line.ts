@@ -1,7 +1,7 @@
 import path from "node:path";
 import {
   type BatchResult,
-  buildBatchReport,
+  createCsvRecordSink,
   createHttpRegistrar,
   createServerRecords,
   createStation,
@@ -9,7 +9,9 @@ import {
   type Logger,
   noopLogger,
   type PortRef,
+  type RecordSink,
   sleep,
+  writeBatchReport,
 } from "@factory/core";
 import { createEspDriver } from "@factory/driver-esp";
 import {
@@ -26,7 +28,11 @@ export interface EspLineOptions {
   server: string;
   /** A `station` role token. */
   stationToken: string;
-  /** Where the station keeps what the server has not taken yet (records and reports queue). */
+  /**
+   * The station's folder, as `factory flash`'s output folder: the daily
+   * `factory_records_YYYYMMDD.csv`, a `batch_report_YYYYMMDD_HHMMSS.json` per round and the queue
+   * of records and reports the server has not taken yet.
+   */
   dir: string;
   /** Station id on the board line (default `esp-station-1`). */
   stationId?: string;
@@ -42,6 +48,10 @@ export interface EspLineOptions {
 
 export interface EspLine {
   readonly stationId: string;
+  /** The folder of the daily CSV and the batch report files. */
+  readonly recordsDir: string;
+  /** The batch report files written so far, in order. */
+  reportFiles(): string[];
   /** Every board the line finished, in order. */
   results(): DeviceResult[];
   /** Every round (one station batch each) that finished, in order. */
@@ -58,7 +68,9 @@ export interface EspLine {
  * batch, each device's record sent to the server as it finishes (`POST /api/board-line/records`)
  * and the round's batch report at its end (`PUT /api/board-line/reports/:id`), both through
  * core's `createServerRecords`; then the operator swaps the boards. Now and then one has a fault
- * and fails.
+ * and fails. On disk, in `dir`, as `factory flash` keeps them: each device's row in the daily
+ * `factory_records_YYYYMMDD.csv` (written first: the station's record of truth) and each round's
+ * `batch_report_YYYYMMDD_HHMMSS.json`, through core's record writers.
  */
 export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
   const log = o.logger ?? noopLogger;
@@ -97,6 +109,8 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     ports: ports.map((p) => p.path),
     logger: log,
   });
+  const csv = createCsvRecordSink({ dir: o.dir, logger: log });
+  const reportFiles: string[] = [];
   const records = createServerRecords({
     url: o.server,
     token: o.stationToken,
@@ -104,6 +118,13 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     timeoutMs: 5000,
     logger: log,
   });
+  // Every record goes to the daily CSV first (the record of truth on the station), then to the server.
+  const recorder: RecordSink = {
+    async write(record, opts) {
+      await csv.write(record, opts);
+      await records.write(record, opts);
+    },
+  };
   const driver = createEspDriver({ binding, baudRate: 921_600 }, log);
   const station = createStation({
     id: stationId,
@@ -121,7 +142,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
       tests: [{ name: "boot_test", command: "info", expect: "OK", timeoutMs: 5000 }],
       retry: { maxAttempts: 2 },
       registrar: createHttpRegistrar({ url: o.server, token: o.stationToken, timeoutMs: 5000, logger: log }),
-      recorder: records,
+      recorder,
       firmwareVersion: "demo-1.0.0",
     },
     logger: log,
@@ -137,14 +158,20 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     });
   });
 
-  /** The round's batch report, as `factory flash` sends it (queued when the server is away). */
+  /**
+   * The round's batch report, as `factory flash` writes and sends it: the JSON file first, then
+   * the server (queued when the server is away).
+   */
   const report = async (batch: BatchResult) => {
     if (batch.results.length === 0) return;
     batches.push(batch);
-    const summary = buildBatchReport(batch);
+    // Written even when the demo stops mid-round: bounded by its own timeout, not the signal.
+    const { file, report: summary } = await writeBatchReport(o.dir, batch, { timeoutMs: 30_000 });
+    reportFiles.push(file);
     // Bounded by the sink's own timeout, so the last round is reported when the demo stops too.
     await records.sendBatchReport(summary, [batch]);
-    log.info("batch report sent", {
+    log.info("batch report written and sent", {
+      file,
       batch: batch.batchId,
       passed: summary.totals.passed,
       failed: summary.totals.failed,
@@ -173,6 +200,8 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
   })();
   return {
     stationId,
+    recordsDir: path.resolve(o.dir),
+    reportFiles: () => [...reportFiles],
     results: () => [...results],
     batches: () => [...batches],
     async close() {
@@ -180,6 +209,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
       await rounds;
       for (const port of ports) binding.remove(port.path);
       await reporter.stop();
+      await csv.close();
       await driver.dispose?.();
     },
   };
