@@ -16,6 +16,8 @@ export interface DebugRun {
   serial: string | null;
   status: "resolving" | "collecting" | "stored" | "failed";
   address: string | null;
+  /** The unit's SSH port, when its contact gave one (units sharing one host); else the configured port. */
+  sshPort?: number;
   /** Which source gave the address. */
   via: "contacts" | "arp" | null;
   at: string;
@@ -165,10 +167,15 @@ export class DebugStation {
         });
         return;
       }
-      this.update(run, { status: "collecting", address: found.address, via: found.via });
+      this.update(run, {
+        status: "collecting",
+        address: found.address,
+        via: found.via,
+        ...(found.sshPort && { sshPort: found.sshPort }),
+      });
       const collectedAt = new Date();
       const entries = await collectLogs(
-        { ...this.options.ssh, host: found.address },
+        { ...this.options.ssh, host: found.address, ...(found.sshPort && { port: found.sshPort }) },
         {
           commandTimeoutMs: this.options.commandTimeoutMs,
           maxOutputBytes: this.options.maxOutputBytes,
@@ -192,11 +199,12 @@ export class DebugStation {
   private async resolve(
     mac: string,
     signal: AbortSignal,
-  ): Promise<{ address: string; via: "contacts" | "arp" } | undefined> {
+  ): Promise<{ address: string; via: "contacts" | "arp"; sshPort?: number } | undefined> {
     for (const source of this.options.addressSources) {
       if (source === "contacts") {
         const hit = this.options.contacts?.lookup(mac);
-        if (hit) return { address: hit.address, via: "contacts" };
+        if (hit)
+          return { address: hit.address, via: "contacts", ...(hit.sshPort && { sshPort: hit.sshPort }) };
       } else if (this.options.switch.capabilities.arp) {
         try {
           const table = await this.options.switch.arp({ signal });

@@ -1,6 +1,6 @@
 export type { DebugStationConfig, LabelStationConfig, StationsConfig } from "./config";
 export { parseStationsConfig } from "./config";
-export type { ContactBook } from "./contact-book";
+export type { Contact, ContactBook } from "./contact-book";
 export { createContactBook } from "./contact-book";
 export type { RunningStations, StationsOptions } from "./create-stations";
 export { createStations } from "./create-stations";
