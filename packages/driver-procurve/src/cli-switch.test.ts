@@ -202,6 +202,78 @@ describe.runIf(hasSshd)("CliSwitch against OpenSSH with a scripted ProCurve CLI"
     }
   }, 30_000);
 
+  it.each([
+    ["takes port lists", true],
+    ["refuses port lists", false],
+  ])(
+    "ports that come up together (a rack plugged at once) are read in one `show mac-address 3-5,7` (switch %s)",
+    async (_, lists) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "procurve-cli-log-"));
+      chmodSync(dir, 0o777);
+      const logFile = path.join(dir, "commands.log");
+      writeFileSync(logFile, "");
+      chmodSync(logFile, 0o666);
+      const commands = (): string[] => readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+      const rack = ["3", "4", "5", "7"];
+      const state = { ...initial(), commandLog: logFile, ...(lists ? {} : { portLists: false }) } as CliState;
+      state.ports = state.ports.map((p) => (rack.includes(p.name) ? { ...p, up: false } : p));
+      state.macs = state.macs.filter((m) => !rack.includes(m.port));
+      peer.setState(state);
+      // A long full-read interval: the MACs, which show after the links came up, can only be
+      // found within it by the arrival reads.
+      const pollIntervalMs = 4000;
+      const sw = createProcurveSwitch({
+        mode: "cli",
+        host: "127.0.0.1",
+        ssh: { port: peer.port, username: SSH_USER, password: SSH_PASSWORD, connectTimeoutMs: 10_000 },
+        timing: { pollIntervalMs },
+      });
+      const controller = new AbortController();
+      const events = sw.watch({ ports: rack, signal: controller.signal })[Symbol.asyncIterator]();
+      const collect = async (type: SwitchEvent["type"], n: number): Promise<SwitchEvent[]> => {
+        const seen: SwitchEvent[] = [];
+        while (seen.length < n) {
+          const r = await events.next();
+          if (r.done) throw new Error(`watch ended before ${n} ${type}`);
+          if (r.value.type === type) seen.push(r.value);
+        }
+        return seen;
+      };
+      try {
+        await collect("health", 1);
+        state.ports = state.ports.map((p) => (rack.includes(p.name) ? { ...p, up: true } : p));
+        peer.setState(state);
+        const ups = await collect("link-up", rack.length);
+        expect(ups.map((e) => ("port" in e ? e.port : "")).sort()).toEqual([...rack].sort());
+        const atLinkUp = commands().length;
+        state.macs.push(...rack.map((port, i) => ({ mac: `02:00:5e:00:01:0${i}`, port, vlan: 100 })));
+        peer.setState(state);
+        const learned = await collect("mac-learned", rack.length);
+        expect(learned.map((e) => ("port" in e ? e.port : "")).sort()).toEqual([...rack].sort());
+        const between = commands().slice(atLinkUp);
+        expect(between).not.toContain("show mac-address"); // no whole read: the arrivals found them
+        const perPort = between.filter((c) => rack.some((p) => c === `show mac-address ${p}`));
+        const list = between.filter((c) => c === "show mac-address 3-5,7");
+        if (lists) {
+          // Every arrival read was one command for the four ports.
+          expect(list.length).toBeGreaterThanOrEqual(1);
+          expect(perPort).toEqual([]);
+        } else {
+          // Refused once, then port by port, and never a list again.
+          expect(commands().filter((c) => c === "show mac-address 3-5,7")).toHaveLength(1);
+          expect(new Set(perPort)).toEqual(new Set(rack.map((p) => `show mac-address ${p}`)));
+        }
+      } finally {
+        controller.abort();
+        await events.return?.();
+        await sw.close();
+        peer.setState(initial());
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
+
   it("rejects a wrong password with SWITCH_AUTH_FAILED", async () => {
     const sw = open(peer.port, "wrong-password");
     const e = await sw.identify().catch((error: unknown) => error);

@@ -2,6 +2,7 @@ import {
   type ArpEntry,
   ErrorCodes,
   type FdbEntry,
+  isFactoryError,
   type Logger,
   noopLogger,
   normalizeMac,
@@ -15,8 +16,9 @@ import {
   type WatchOptions,
 } from "@factory/core";
 import { parseArpTable, parseInterfacesBrief, parseMacLocation, parseMacTable } from "./cli/parse";
+import { parsePortListTable, portListArg } from "./cli/port-list";
 import { ProcurveCli, type ProcurveCliOptions } from "./cli/session";
-import { PKG, procurveError } from "./errors";
+import { PKG, ProcurveErrorCodes, procurveError } from "./errors";
 import { toProcurveMac } from "./mac";
 import { DEFAULT_TIMING, type WatchTiming, watchSwitch } from "./watch/watcher";
 
@@ -32,7 +34,8 @@ export interface CliSwitchOptions {
  * A ProCurve switch read over its SSH CLI, for switches with SNMP disabled: `show interfaces
  * brief`, `show mac-address [port|mac]`, `show arp`. `watch()` polls: the whole table
  * (`show mac-address`) and the links every `pollIntervalMs`, and after a link up only that port
- * (`show mac-address <port>`, a few lines) at the arrival pace of `timing`.
+ * (`show mac-address <port>`, a few lines; ports that came up together in one
+ * `show mac-address <port-list>`) at the arrival pace of `timing`.
  */
 export class CliSwitch implements SwitchDriver {
   readonly name = "procurve";
@@ -41,6 +44,8 @@ export class CliSwitch implements SwitchDriver {
   private readonly uplinks: ReadonlySet<string>;
   private readonly timing: WatchTiming;
   private readonly watchers = new Set<AbortController>();
+  /** Whether `show mac-address <port-list>` is answered port by port; undefined until tried. */
+  private portLists: boolean | undefined;
   private closed = false;
 
   constructor(
@@ -141,15 +146,37 @@ export class CliSwitch implements SwitchDriver {
   }
 
   /**
-   * `show mac-address <port>` for each port, one after the other on the one shell: each answer
-   * is the port's few rows, however many MACs the switch has learned behind its uplinks.
+   * The learned MACs of `ports`, without the whole table: one port, `show mac-address <port>`;
+   * several (a rack plugged at once), one `show mac-address <port-list>` (`1-4,7`) whose rows
+   * name their port. When the switch refuses the list, or answers rows that cannot be told
+   * apart, it reads them port by port, one command each, and (once port by port worked) no
+   * longer sends lists to this switch.
    */
   private async readPorts(ports: readonly string[], signal: AbortSignal | undefined): Promise<FdbEntry[]> {
+    for (const port of ports) checkPortName(port);
+    const unique = [...new Set(ports)];
+    let listFailed = false;
+    if (unique.length > 1 && this.portLists !== false) {
+      const command = `show mac-address ${portListArg(unique)}`;
+      try {
+        const rows = parsePortListTable(await this.cli.run(command, { signal }), unique);
+        if (rows) {
+          this.portLists = true;
+          return rows;
+        }
+        this.logger.debug("port-list answer with rows of unknown ports; reading port by port", { command });
+      } catch (error) {
+        if (!isFactoryError(error, ProcurveErrorCodes.CLI_ERROR)) throw error;
+        this.logger.debug("port list refused; reading port by port", { command });
+      }
+      listFailed = true;
+    }
     const out: FdbEntry[] = [];
-    for (const port of ports) {
-      checkPortName(port);
+    for (const port of unique) {
       out.push(...parseMacTable(await this.cli.run(`show mac-address ${port}`, { signal }), port));
     }
+    // Every port read alone: it was the list form this switch did not take.
+    if (listFailed) this.portLists = false;
     return out;
   }
 

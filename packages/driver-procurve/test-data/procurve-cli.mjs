@@ -5,8 +5,9 @@
 // `show interfaces brief`, `show arp`, `logout`. State (ports, MACs, ARP) is read from the
 // JSON file named on the command line before every command, so tests can change it. State
 // options: `portTableVlans: false` answers `show mac-address <port>` as older firmware does
-// (a MAC column only); `commandLog: "<file>"` appends every command line to that file, so a
-// test sees what the driver sent on the wire.
+// (a MAC column only); `portLists: false` refuses a port list (`show mac-address 1-4,7`) as
+// `Invalid input`, as a firmware without it would; `commandLog: "<file>"` appends every command
+// line to that file, so a test sees what the driver sent on the wire.
 import { appendFileSync, readFileSync } from "node:fs";
 
 const stateFile = process.argv[2];
@@ -26,6 +27,27 @@ if (process.stdin.isTTY) process.stdin.setRawMode(true);
 out("\x1b[1;24r\x1b[24;1H\x1b[2K\nProCurve J9021A Switch 2810-24G\nSoftware revision N.11.15\n\n");
 out("Copyright (C) 1991-2009 Hewlett-Packard Co.  All Rights Reserved.\n\n");
 out("Press any key to continue");
+
+/** `1-4,7` or `a1-a2,b3` → the ports' own names, or null when one is not a port. */
+function expandPortList(arg, ports) {
+  const byLower = new Map(ports.map((p) => [p.name.toLowerCase(), p.name]));
+  const names = [];
+  for (const item of arg.toLowerCase().split(",")) {
+    const range = /^([a-z]*)(\d+)-([a-z]*)(\d+)$/.exec(item);
+    const items = [];
+    if (range && range[1] === range[3] && Number(range[2]) <= Number(range[4])) {
+      for (let n = Number(range[2]); n <= Number(range[4]); n++) items.push(`${range[1]}${n}`);
+    } else {
+      items.push(item);
+    }
+    for (const i of items) {
+      const name = byLower.get(i);
+      if (!name) return null;
+      names.push(name);
+    }
+  }
+  return names;
+}
 
 function page() {
   const chunk = pending.splice(0, paging ? 20 : pending.length);
@@ -71,6 +93,21 @@ function run(cmd) {
               `  Located on Port : ${hit.port}`,
             ]
           : [` Status and Counters - Address Table - ${arg}`, "", `  MAC address ${arg} not found.`];
+      }
+      // A port list (`1-4,7`, `a1-a2,b3`): the ports' MACs with their port, one row per VLAN.
+      if (/[,-]/.test(arg)) {
+        if (s.portLists === false) return [`Invalid input: ${arg}`];
+        const names = expandPortList(arg, s.ports);
+        if (!names) return [`Invalid input: ${arg}`];
+        return [
+          ` Status and Counters - Port Address Table - ${arg}`,
+          "",
+          "  MAC Address   Port   VLAN",
+          "  ------------- ------ ----",
+          ...s.macs
+            .filter((m) => names.includes(m.port))
+            .map((m) => `  ${pm(m.mac)} ${m.port.padEnd(6)} ${m.vlan}`),
+        ];
       }
       // Port names are taken in any case (`a1`); the header shows the port's own spelling.
       const port = s.ports.find((p) => p.name.toLowerCase() === arg.toLowerCase());

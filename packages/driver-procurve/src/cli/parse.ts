@@ -33,7 +33,7 @@ export function parseMacTable(text: string, port?: string): FdbEntry[] {
 }
 
 /** `100` or `1,100` → VLAN ids (1–4094); anything else → none. */
-function vlanList(field: string | undefined): number[] {
+export function vlanList(field: string | undefined): number[] {
   if (!field || !/^\d+(,\d+)*$/.test(field)) return [];
   return field
     .split(",")

@@ -16,6 +16,12 @@ export interface CliState {
   ports: Array<{ name: string; up: boolean }>;
   macs: Array<{ mac: string; port: string; vlan: number }>;
   arp: Array<{ ip: string; mac: string; port: string }>;
+  /** false: `show mac-address <port>` without the VLANs column (older firmware). */
+  portTableVlans?: boolean;
+  /** false: `show mac-address <port-list>` refused with `Invalid input`. */
+  portLists?: boolean;
+  /** A file every command line is appended to. */
+  commandLog?: string;
 }
 
 export interface SshPeer {
