@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { isFactoryError } from "../errors";
 import { LETTER_FORMS } from "./letter-forms";
 import {
   describePasswordEntropy,
@@ -9,15 +8,7 @@ import {
   passwordWordList,
   passwordWords,
 } from "./password";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isFactoryError(e) ? e.code : "not-a-factory-error";
-  }
-  return undefined;
-}
+import { codeOf } from "./test-support";
 
 /**
  * Every password `generatePassword({ words: 1, wordList })` can return, with its probability,

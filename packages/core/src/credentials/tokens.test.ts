@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isFactoryError } from "../errors";
 import { generateDeviceCredentials } from "./device-credentials";
 import { passwordWords } from "./password";
+import { codeOf } from "./test-support";
 import {
   constantTimeEqual,
   generateDeviceId,
@@ -10,15 +10,6 @@ import {
   generateSerial,
   isProvisioningToken,
 } from "./tokens";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isFactoryError(e) ? e.code : "not-a-factory-error";
-  }
-  return undefined;
-}
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -58,8 +49,9 @@ describe("generateDeviceSecret", () => {
     const secrets = Array.from({ length: 5000 }, () => generateDeviceSecret());
     expect(new Set(secrets).size).toBe(secrets.length);
     const hex = secrets.map((s) => Buffer.from(s, "base64url").toString("hex"));
-    // df = 15: P(chi2 > 45) < 1e-4; a constant or low-entropy source fails by a wide margin.
-    expect(hexChiSquare(hex)).toBeLessThan(45);
+    // df = 15: P(chi2 > 52) < 1e-5, the bound the other draws use (45 failed one run in 13,000);
+    // a constant or low-entropy source fails by a wide margin.
+    expect(hexChiSquare(hex)).toBeLessThan(52);
   });
 });
 
