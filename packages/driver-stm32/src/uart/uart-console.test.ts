@@ -1,4 +1,4 @@
-import { type ConsoleTest, isFactoryError, runConsoleTests } from "@factory/core";
+import { type BoardSession, type ConsoleTest, isFactoryError, runConsoleTests } from "@factory/core";
 import { createSimBinding } from "@factory/serial";
 import { describe, expect, it } from "vitest";
 import { Stm32Driver } from "../driver/driver";
@@ -19,34 +19,46 @@ function rig(sim: An3155SimulatorOptions = {}, options: Stm32DriverOptions = {})
 
 const app = { regions: [{ name: "app", offset: BASE, data: appImage(2048, 3) }] };
 
+/** Opens the rig's port, hands the session to `use`, and closes it whatever `use` did. */
+async function onPort<T>(
+  { driver, port }: ReturnType<typeof rig>,
+  use: (session: BoardSession) => Promise<T>,
+): Promise<T> {
+  const session = await driver.open(port);
+  try {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Flashes the test app, resets into it and opens its console, as the pipeline's test step does. */
+async function startApp(session: BoardSession) {
+  await session.flash(app);
+  await session.reset("app");
+  return session.openConsole();
+}
+
 describe("the application console over the UART, after the bootloader", () => {
   it("after Go, switches the link from 8E1 to the app's 8N1 and talks to the app", async () => {
-    const { device, driver, port } = rig();
-    const session = await driver.open(port);
-    try {
+    const r = rig();
+    await onPort(r, async (session) => {
       const id = await session.identify();
-      await session.flash(app);
-      await session.reset("app");
-      const console = await session.openConsole();
+      const console = await startApp(session);
       expect(await console.expect("ready", { timeoutMs: 2000 })).toBe("STM32 app STM32F40x/41x ready");
       await console.writeLine("info");
       expect(await console.expect(/^OK /, { timeoutMs: 2000 })).toBe(`OK STM32F40x/41x ${id.uniqueId}`);
       await console.writeLine("echo hello there");
       expect(await console.expect("hello", { timeoutMs: 2000 })).toBe("hello there");
-      expect(device.app.received).toEqual(["info", "echo hello there"]);
+      expect(r.device.app.received).toEqual(["info", "echo hello there"]);
       await console.close();
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("a host left at the bootloader's 8E1 reads garbage from an 8N1 app (so the switch matters)", async () => {
-    const { device, driver, port } = rig({}, { appParity: "even" });
-    const session = await driver.open(port);
-    try {
-      await session.flash(app);
-      await session.reset("app");
-      const console = await session.openConsole();
+    const r = rig({}, { appParity: "even" });
+    await onPort(r, async (session) => {
+      const console = await startApp(session);
       await expect(console.expect("ready", { timeoutMs: 300 })).rejects.toMatchObject({
         code: "CONSOLE_TIMEOUT",
       });
@@ -54,32 +66,20 @@ describe("the application console over the UART, after the bootloader", () => {
       await expect(console.expect(/^OK /, { timeoutMs: 300 })).rejects.toMatchObject({
         code: "CONSOLE_TIMEOUT",
       });
-      expect(device.app.received).toEqual([]); // the app could not read the host either
-    } finally {
-      await session.close();
-    }
+      expect(r.device.app.received).toEqual([]); // the app could not read the host either
+    });
   });
 
   it("follows the app's rate: 57600 configured talks, the default 115200 does not", async () => {
     const slowApp = { app: { baudRate: 57600 } };
-    const good = rig(slowApp, { appBaudRate: 57600 });
-    const session = await good.driver.open(good.port);
-    try {
-      await session.flash(app);
-      await session.reset("app");
-      const console = await session.openConsole();
+    await onPort(rig(slowApp, { appBaudRate: 57600 }), async (session) => {
+      const console = await startApp(session);
       await console.expect("ready", { timeoutMs: 2000 }); // the app listens once it has set up its UART
       await console.writeLine("ping");
       expect(await console.expect("pong", { timeoutMs: 2000 })).toBe("pong");
-    } finally {
-      await session.close();
-    }
-    const bad = rig(slowApp);
-    const other = await bad.driver.open(bad.port);
-    try {
-      await other.flash(app);
-      await other.reset("app");
-      const console = await other.openConsole();
+    });
+    await onPort(rig(slowApp), async (other) => {
+      const console = await startApp(other);
       await console.writeLine("ping");
       await expect(console.expect("pong", { timeoutMs: 300 })).rejects.toMatchObject({
         code: "CONSOLE_TIMEOUT",
@@ -90,15 +90,13 @@ describe("the application console over the UART, after the bootloader", () => {
       await retry.writeLine(""); // ends the garbled line the app is still holding
       await retry.writeLine("ping");
       expect(await retry.expect("pong", { timeoutMs: 2000 })).toBe("pong");
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it("with NRST/BOOT0 wired: the app boots with the host already at 8N1, and back to the bootloader at 8E1", async () => {
-    const { device, driver, port } = rig({ wiring: WIRING }, { wiring: WIRING });
-    const session = await driver.open(port);
-    try {
+    const r = rig({ wiring: WIRING }, { wiring: WIRING });
+    const { device } = r;
+    await onPort(r, async (session) => {
       await session.flash(app);
       await session.reset("app");
       expect(device.mode).toBe("app");
@@ -115,36 +113,24 @@ describe("the application console over the UART, after the bootloader", () => {
       await again.expect("ready", { timeoutMs: 2000 });
       await again.writeLine("ping");
       expect(await again.expect("pong", { timeoutMs: 2000 })).toBe("pong");
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("fault: no banner — the banner test fails, the app still answers", async () => {
-    const { driver, port } = rig({ app: { faults: { noBanner: true } } });
-    const session = await driver.open(port);
-    try {
-      await session.flash(app);
-      await session.reset("app");
-      const console = await session.openConsole();
+    await onPort(rig({ app: { faults: { noBanner: true } } }), async (session) => {
+      const console = await startApp(session);
       await expect(console.expect("ready", { timeoutMs: 300 })).rejects.toMatchObject({
         code: "CONSOLE_TIMEOUT",
       });
       await console.writeLine("ping");
       expect(await console.expect("pong", { timeoutMs: 2000 })).toBe("pong");
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("fault: wrong answer — a test expecting the part's own UID fails; the line that came is a wrong value", async () => {
-    const { driver, port } = rig({ app: { faults: { wrongAnswer: true } } });
-    const session = await driver.open(port);
-    try {
+    await onPort(rig({ app: { faults: { wrongAnswer: true } } }), async (session) => {
       const id = await session.identify();
-      await session.flash(app);
-      await session.reset("app");
-      const console = await session.openConsole();
+      const console = await startApp(session);
       await console.expect("ready", { timeoutMs: 2000 });
       await console.writeLine("info");
       const error = await console
@@ -155,63 +141,53 @@ describe("the application console over the UART, after the bootloader", () => {
       const line = await console.expect(/^OK /, { timeoutMs: 2000 });
       expect(line).toMatch(/^OK STM32F40x\/41x [0-9a-f]{24}$/);
       expect(line).not.toBe(`OK STM32F40x/41x ${id.uniqueId}`);
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("an image without a valid vector table does not start: the console stays silent", async () => {
-    const { device, driver, port } = rig();
-    const session = await driver.open(port);
-    try {
+    const r = rig();
+    await onPort(r, async (session) => {
       await session.flash({ regions: [{ name: "app", offset: BASE, data: new Uint8Array(512).fill(0x5a) }] });
       await session.reset("app");
-      expect(device.app.state).toBe("fault");
+      expect(r.device.app.state).toBe("fault");
       const console = await session.openConsole();
       await console.writeLine("info");
       await expect(console.expect(/./, { timeoutMs: 200 })).rejects.toMatchObject({
         code: "CONSOLE_TIMEOUT",
       });
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("the pipeline's console tests pass on a good part and fail on each app fault", async () => {
-    const run = async (faults: { noBanner?: boolean; wrongAnswer?: boolean }) => {
-      const { driver, port } = rig({ app: { faults } });
-      const session = await driver.open(port);
-      try {
+    // A test that should pass gets 2 s, so a busy machine cannot make it fail; one that should
+    // fail gets 300 ms, as waiting longer for it proves nothing more.
+    const run = (faults: { noBanner?: boolean; wrongAnswer?: boolean }) =>
+      onPort(rig({ app: { faults } }), async (session) => {
         const uid = (await session.identify()).uniqueId;
         const tests: ConsoleTest[] = [
-          { name: "banner", command: "", expect: "ready", timeoutMs: 300 },
-          { name: "identity", command: "info", expect: `OK STM32F40x/41x ${uid}`, timeoutMs: 300 },
+          { name: "banner", command: "", expect: "ready", timeoutMs: faults.noBanner ? 300 : 2000 },
+          {
+            name: "identity",
+            command: "info",
+            expect: `OK STM32F40x/41x ${uid}`,
+            timeoutMs: faults.wrongAnswer ? 300 : 2000,
+          },
         ];
-        await session.flash(app);
-        // as the pipeline's test step does it
-        await session.reset("app");
-        const console = await session.openConsole();
+        const console = await startApp(session);
         try {
           return Object.fromEntries((await runConsoleTests(console, tests)).map((r) => [r.name, r.passed]));
         } finally {
           await console.close();
         }
-      } finally {
-        await session.close();
-      }
-    };
+      });
     expect(await run({})).toEqual({ banner: true, identity: true });
     expect(await run({ noBanner: true })).toEqual({ banner: false, identity: true });
     expect(await run({ wrongAnswer: true })).toEqual({ banner: true, identity: false });
   });
 
   it("refuses a console while the part sits in its bootloader", async () => {
-    const { driver, port } = rig();
-    const session = await driver.open(port);
-    try {
+    await onPort(rig(), async (session) => {
       await expect(session.openConsole()).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    } finally {
-      await session.close();
-    }
+    });
   });
 });
