@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installCommandPackage } from "./fake-command-package";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const bin = path.join(repo, "packages/cli/src/bin.ts");
@@ -51,15 +52,9 @@ function factory(
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), "factory-bin-"));
-  const pkg = path.join(tmp, "node_modules/@factory/server");
-  await mkdir(pkg, { recursive: true });
-  await writeFile(
-    path.join(pkg, "package.json"),
-    JSON.stringify({ name: "@factory/server", type: "module", exports: { "./cli": "./cli.mjs" } }),
-  );
   // A long-running command that stops when the CLI's signal fires.
-  await writeFile(
-    path.join(pkg, "cli.mjs"),
+  await installCommandPackage(
+    tmp,
     `export const commands = {
   serve: {
     summary: "serve",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMAND_PACKAGES } from "./command-table";
+import { installCommandPackage } from "./fake-command-package";
 import { cliVersion, runCli } from "./run-cli";
 import { createTestIO } from "./test-io";
 
@@ -28,14 +29,8 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), "factory-cli-"));
   await writeFile(path.join(seedDir, ".broken-cli-test.yaml"), BROKEN);
   // A package contributing a command, installed in the plant's project directory.
-  const pkg = path.join(tmp, "node_modules/@factory/server");
-  await mkdir(pkg, { recursive: true });
-  await writeFile(
-    path.join(pkg, "package.json"),
-    JSON.stringify({ name: "@factory/server", type: "module", exports: { "./cli": "./cli.mjs" } }),
-  );
-  await writeFile(
-    path.join(pkg, "cli.mjs"),
+  await installCommandPackage(
+    tmp,
     `export const commands = {
   serve: {
     summary: "serve",
