@@ -3,6 +3,7 @@
  * No hardware, database or HTTP dependency: drivers are injected or loaded by package name.
  */
 export * from "./abort";
+export * from "./board-line";
 export type * from "./cli-command";
 export * from "./config";
 export * from "./contracts";
@@ -19,3 +20,4 @@ export * from "./records";
 export * from "./registration";
 export * from "./station";
 export * from "./unit-agent";
+export * from "./unit-store";

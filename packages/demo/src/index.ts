@@ -4,11 +4,6 @@
  * one process; `factory demo` is its command.
  */
 export {
-  type BoardLinePortState,
-  type BoardLineReporter,
-  startBoardLineReporter,
-} from "./board-line-reporter";
-export {
   type BuildFloor,
   type BuildFloorOptions,
   defaultFate,

@@ -1,5 +1,5 @@
-import type { CliIO, PipelineEvent } from "@factory/core";
-import { PortBoard } from "./port-board";
+import { type CliIO, type PipelineEvent, PortBoard } from "@factory/core";
+import { formatPortLine } from "./port-line";
 
 /**
  * Shows every port while the line runs. On a TTY: one line per port, redrawn in place a few times
@@ -39,7 +39,8 @@ export class LiveView {
   }
 
   private draw(): void {
-    const lines = this.board.lines(this.io.stdout.columns ?? 120);
+    const width = this.io.stdout.columns ?? 120;
+    const lines = this.board.all().map((v) => formatPortLine(v, width));
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : "";
     this.io.stdout.write(`${up}${lines.map((l) => `\x1b[2K${l}\n`).join("")}`);
     this.drawn = lines.length;

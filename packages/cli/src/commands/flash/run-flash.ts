@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   type BatchReport,
   type BatchResult,
+  type BoardLineReporter,
   createCsvRecordSink,
   createError,
   createHttpRegistrar,
@@ -12,13 +13,13 @@ import {
   type Logger,
   noopLogger,
   type PipelineEvent,
+  PortBoard,
   type RecordSink,
   type Registrar,
   type ServerRecords,
+  startBoardLineReporter,
   writeBatchReport,
 } from "@factory/core";
-import { startLiveReporter } from "./live-reporter";
-import { PortBoard } from "./port-board";
 import { createQrPngLabel } from "./qr-png";
 import { type DriverSource, type LineStation, setUpStations } from "./station-setup";
 
@@ -125,7 +126,7 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
     },
   };
   let stations: LineStation[] = [];
-  let reporter: { stop(): Promise<void> } | undefined;
+  let reporter: BoardLineReporter | undefined;
   try {
     stations = await setUpStations({
       config,
@@ -155,7 +156,7 @@ export async function flashLine(options: FlashLineOptions): Promise<FlashLineRes
     for (const { station } of stations) for (const port of station.ports) board.add(station.id, port);
     reporter =
       serverUrl && serverToken
-        ? startLiveReporter({ url: serverUrl, token: serverToken, board, logger: log })
+        ? startBoardLineReporter({ url: serverUrl, token: serverToken, board, logger: log })
         : undefined;
     for (const { station } of stations) {
       station.onEvent((event) => {
