@@ -6,7 +6,6 @@ import type {
   DeviceRegistration,
   Heartbeat,
   IdempotentOptions,
-  Metrics,
   Unit,
   UnitCredentials,
   UnitFilter,
@@ -15,6 +14,10 @@ import type {
 } from "../contracts/unit-store";
 import { createError, ErrorCodes } from "../errors";
 import { normalizeMac } from "../mac";
+import { unitStoreErrors } from "../unit-store/errors";
+import { computeMetrics } from "../unit-store/metrics";
+import { stableJson } from "../unit-store/stable-json";
+import { validDate as checkDate, normaliseRegistration, validateUnitReport } from "../unit-store/validation";
 
 export interface MemoryUnitStoreOptions {
   /** Clock used for `createdAt`/`updatedAt` (tests pass a fake one). */
@@ -29,6 +32,7 @@ interface Entry {
 }
 
 const PKG = "core/memory-store";
+const { invalid, notFound, transition, keyConflict, registrationConflict } = unitStoreErrors(PKG);
 
 /**
  * An in-memory {@link UnitStore} with the same behaviour as the SQL stores (it runs the same
@@ -54,10 +58,6 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
     if (closed) throw createError(PKG, ErrorCodes.STORE_ERROR, "The store is closed");
   };
   const copy = (u: Unit): Unit => structuredClone(u);
-  const transition = (mac: string, from: string, to: string) =>
-    createError(PKG, ErrorCodes.INVALID_TRANSITION, `Unit ${mac} is ${from}; it cannot go to ${to}`, {
-      details: { mac, from, to },
-    });
 
   return {
     async recordHeartbeat(hb: Heartbeat, o?: SignalOptions) {
@@ -94,21 +94,12 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
     async recordReport(report: UnitReport, o?: IdempotentOptions) {
       guard(o);
       const mac = normalizeMac(report.mac);
-      validateReport(report);
-      const fingerprint = fingerprintReport({ ...report, mac });
+      validateUnitReport(report, PKG);
+      const fingerprint = stableJson({ ...report, mac });
       const key = o?.idempotencyKey;
       if (key !== undefined) {
         const seen = keys.get(key);
-        if (seen && (seen.mac !== mac || seen.fingerprint !== fingerprint)) {
-          throw createError(
-            PKG,
-            ErrorCodes.CONFLICT,
-            "This idempotency key was used for a different report",
-            {
-              details: { mac },
-            },
-          );
-        }
+        if (seen && (seen.mac !== mac || seen.fingerprint !== fingerprint)) throw keyConflict(mac);
       }
       const entry = units.get(mac);
       if (entry && entry.fingerprint !== undefined) {
@@ -202,8 +193,7 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
       guard(o);
       const m = normalizeMac(mac);
       const entry = units.get(m);
-      if (!entry)
-        throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${m}`, { details: { mac: m } });
+      if (!entry) throw notFound(m);
       if (entry.unit.status !== "ready") throw transition(m, entry.unit.status, "printed");
       entry.labelPrints += 1;
       entry.unit.reprints = Math.max(0, entry.labelPrints - 1);
@@ -270,8 +260,7 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
     async addDebugLog(log, o) {
       guard(o);
       const mac = normalizeMac(log.mac);
-      if (!units.has(mac))
-        throw createError(PKG, ErrorCodes.NOT_FOUND, `No unit with MAC ${mac}`, { details: { mac } });
+      if (!units.has(mac)) throw notFound(mac);
       const entry: DebugLog = {
         id: `log-${++seq}`,
         mac,
@@ -314,10 +303,14 @@ export function createMemoryUnitStore(options: MemoryUnitStoreOptions = {}): Uni
 
     async metrics(range = {}, o) {
       guard(o);
-      return computeMetrics(
-        [...units.values()].map((e) => ({ ...e.unit, labelPrints: e.labelPrints })),
-        range,
-      );
+      const rows = [];
+      for (const { unit: u, labelPrints } of units.values()) {
+        const buildTime = u.buildTime;
+        if (buildTime === undefined) continue;
+        if ((range.since && buildTime < range.since) || (range.until && buildTime >= range.until)) continue;
+        rows.push({ ...u, buildTime, labelPrints });
+      }
+      return computeMetrics(rows);
     },
 
     async close() {
@@ -349,105 +342,10 @@ function secretsOf(r: Omit<DeviceRegistration, "createdAt">): Partial<DeviceRegi
 }
 
 function prepareRegistration(r: Omit<DeviceRegistration, "createdAt">) {
-  if (typeof r.deviceId !== "string" || r.deviceId === "") throw invalid("deviceId is required");
-  if (typeof r.uniqueId !== "string" || r.uniqueId === "") throw invalid("uniqueId is required");
-  if (typeof r.boardType !== "string" || r.boardType === "") throw invalid("boardType is required");
-  const reg = { ...r, ...(r.mac !== undefined && { mac: normalizeMac(r.mac) }) };
+  const reg = normaliseRegistration(r, PKG);
   return { reg, fingerprint: stableJson(reg) };
 }
 
-function registrationConflict(deviceId: string) {
-  return createError(
-    PKG,
-    ErrorCodes.CONFLICT,
-    `Device ${deviceId} is already registered with different data`,
-    {
-      details: { deviceId },
-    },
-  );
-}
-
-function invalid(message: string) {
-  return createError(PKG, ErrorCodes.INVALID_ARGUMENT, message);
-}
-
 function validDate(value: unknown, field: string): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
-    throw invalid(`${field} must be a valid date`);
-  return value;
-}
-
-function validateReport(report: UnitReport): void {
-  if (report.status === "ready") {
-    if (typeof report.serial !== "string" || report.serial === "")
-      throw invalid("A ready report needs a serial");
-    const c = report.credentials;
-    if (!c || typeof c.adminPassword !== "string" || typeof c.servicesPassword !== "string") {
-      throw invalid("A ready report needs adminPassword and servicesPassword");
-    }
-  } else if (report.status !== "failed") {
-    throw invalid(`Report status must be "ready" or "failed"`);
-  }
-  if (report.buildTime !== undefined) validDate(report.buildTime, "buildTime");
-}
-
-function fingerprintReport(report: UnitReport): string {
-  return stableJson(report);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
-        )
-      : v,
-  );
-}
-
-/** The seed's metrics over plain unit rows; shared shape with the SQL stores' queries. */
-function computeMetrics(
-  rows: (Unit & { labelPrints: number })[],
-  range: { since?: Date; until?: Date },
-): Metrics {
-  const inRange = rows.filter(
-    (u) =>
-      u.buildTime !== undefined &&
-      (!range.since || u.buildTime >= range.since) &&
-      (!range.until || u.buildTime < range.until),
-  );
-  const days = new Map<string, { success: number; failed: number }>();
-  let durationSum = 0;
-  let durationCount = 0;
-  const failedTests = new Map<string, number>();
-  let reprints = 0;
-  for (const u of inRange) {
-    const ok = u.status === "ready" || u.status === "labeled";
-    if (!ok && u.status !== "failed") continue;
-    const day = u.buildTime!.toISOString().slice(0, 10);
-    const d = days.get(day) ?? { success: 0, failed: 0 };
-    if (ok) d.success += 1;
-    else d.failed += 1;
-    days.set(day, d);
-    if (ok && u.buildDurationSeconds !== undefined) {
-      durationSum += u.buildDurationSeconds;
-      durationCount += 1;
-    }
-    for (const t of u.failedTests ?? []) failedTests.set(t, (failedTests.get(t) ?? 0) + 1);
-    reprints += u.reprints;
-  }
-  return {
-    successRateByDay: [...days.entries()]
-      .sort(([a], [b]) => b.localeCompare(a))
-      .map(([date, d]) => ({
-        date,
-        ...d,
-        successRate: Math.round((10000 * d.success) / (d.success + d.failed)) / 100,
-      })),
-    averageBuildDurationSeconds: durationCount === 0 ? null : durationSum / durationCount,
-    commonFailedTests: [...failedTests.entries()]
-      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-      .map(([test, count]) => ({ test, count })),
-    reprints,
-  };
+  return checkDate(value, field, PKG);
 }

@@ -1,5 +1,5 @@
 import type { SignalOptions, UnitStore } from "@factory/core";
-import { type AnyColumn, and, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { type AnyColumn, and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { fingerprint, invalid, validDate } from "./shared";
 
 /** Audit action of a new board-line device record (who sent it; the record is in `board_records`). */
@@ -172,6 +172,33 @@ export function boardRecordWhere(
   if (filter.cursor !== undefined)
     where.push(after(t.timestamp, t.recordId, decodeCursor(filter.cursor), time));
   return and(...where);
+}
+
+/** The order of a records listing: newest `timestamp` first, ties by `recordId`. */
+export function boardRecordOrder(t: BoardRecordColumns): SQL[] {
+  return [desc(t.timestamp), desc(t.recordId)];
+}
+
+/** The `board_batch_reports` columns a listing pages on. */
+export interface BatchReportColumns {
+  receivedAt: AnyColumn;
+  reportId: AnyColumn;
+}
+
+/** The where clause of a batch-report listing: the keyset position after the page's cursor. */
+export function batchReportWhere(
+  t: BatchReportColumns,
+  page: PageOptions,
+  time: (ms: number) => unknown,
+): SQL | undefined {
+  return page.cursor === undefined
+    ? undefined
+    : after(t.receivedAt, t.reportId, decodeCursor(page.cursor), time);
+}
+
+/** The order of a batch-report listing: most recently first received first, ties by `reportId`. */
+export function batchReportOrder(t: BatchReportColumns): SQL[] {
+  return [desc(t.receivedAt), desc(t.reportId)];
 }
 
 /** Rows strictly after the cursor in `(time desc, key desc)` order. */

@@ -1,25 +1,29 @@
 import type { SignalOptions } from "@factory/core";
-import { desc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import {
-  after,
-  BATCH_REPORT_ACTION,
-  type BatchReport,
-  BOARD_RECORD_ACTION,
+  batchReportAudit,
+  batchReportPage,
+  boardRecordAudit,
+  boardRecordPage,
+  boardRecordRow,
+  toBatchReport,
+  toBoardRecord,
+} from "./board-record-rows";
+import {
   type BoardRecordStore,
+  batchReportOrder,
   batchReportValues,
+  batchReportWhere,
+  boardRecordOrder,
   boardRecordWhere,
-  decodeCursor,
   pageSize,
-  recordAudit,
-  toPage,
 } from "./board-records";
 import * as s from "./schema-pg";
-import { defined, validDate } from "./shared";
+import { validDate } from "./shared";
+import { nativeDate } from "./time-codec";
 
 type Db = NodePgDatabase<typeof s>;
-type RecordRow = typeof s.boardRecords.$inferSelect;
-type ReportRow = typeof s.boardBatchReports.$inferSelect;
 
 /**
  * The {@link BoardRecordStore} of the PostgreSQL store: `guard` checks the signal and that the
@@ -34,17 +38,7 @@ export function pgBoardRecords(
   return {
     async insertBoardRecord(r, o) {
       guard(o);
-      const row = {
-        recordId: r.recordId,
-        timestamp: validDate(r.timestamp, "timestamp"),
-        stationId: r.stationId,
-        batchId: r.batchId,
-        mac: r.mac ?? null,
-        status: r.status,
-        cells: r.cells,
-        sentBy: r.sentBy,
-        receivedAt: validDate(r.receivedAt, "receivedAt"),
-      };
+      const row = boardRecordRow(r, nativeDate);
       return wrap("saving a board record", () =>
         db.transaction(async (tx) => {
           const inserted = await tx
@@ -53,13 +47,7 @@ export function pgBoardRecords(
             .onConflictDoNothing()
             .returning({ id: s.boardRecords.recordId });
           if (inserted.length === 0) return { created: false };
-          await tx.insert(s.auditEvents).values({
-            at: row.receivedAt,
-            actor: row.sentBy,
-            action: BOARD_RECORD_ACTION,
-            mac: row.mac,
-            details: recordAudit(r),
-          });
+          await tx.insert(s.auditEvents).values(boardRecordAudit(row, r));
           return { created: true };
         }),
       );
@@ -70,7 +58,7 @@ export function pgBoardRecords(
       const [row] = await wrap("reading a board record", () =>
         db.select().from(s.boardRecords).where(eq(s.boardRecords.recordId, recordId)),
       );
-      return row && toRecord(row);
+      return row && toBoardRecord(row, nativeDate);
     },
 
     async listBoardRecords(filter = {}, o) {
@@ -82,10 +70,10 @@ export function pgBoardRecords(
           .select()
           .from(t)
           .where(boardRecordWhere(t, filter, (ms) => new Date(ms)))
-          .orderBy(desc(t.timestamp), desc(t.recordId))
+          .orderBy(...boardRecordOrder(t))
           .limit(size + 1),
       );
-      return toPage(rows.map(toRecord), size, (r) => ({ at: r.timestamp.getTime(), key: r.recordId }));
+      return boardRecordPage(rows, size, nativeDate);
     },
 
     async putBatchReport(r, o) {
@@ -103,12 +91,9 @@ export function pgBoardRecords(
           if (stored?.fingerprint === values.fingerprint) return "unchanged" as const;
           if (stored) await tx.update(t).set(values).where(eq(t.reportId, r.reportId));
           else await tx.insert(t).values({ reportId: r.reportId, receivedAt: at, ...values });
-          await tx.insert(s.auditEvents).values({
-            at,
-            actor: r.sentBy,
-            action: BATCH_REPORT_ACTION,
-            details: { report_id: r.reportId, replaced: stored !== undefined },
-          });
+          await tx
+            .insert(s.auditEvents)
+            .values(batchReportAudit(at, r.sentBy, r.reportId, stored !== undefined));
           return stored ? ("replaced" as const) : ("created" as const);
         }),
       );
@@ -120,53 +105,22 @@ export function pgBoardRecords(
       const [row] = await wrap("reading a batch report", () =>
         db.select().from(t).where(eq(t.reportId, reportId)),
       );
-      return row && toReport(row);
+      return row && toBatchReport(row, nativeDate);
     },
 
     async listBatchReports(page = {}, o) {
       guard(o);
       const size = pageSize(page.limit);
       const t = s.boardBatchReports;
-      const c = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
       const rows = await wrap("listing batch reports", () =>
         db
           .select()
           .from(t)
-          .where(c && after(t.receivedAt, t.reportId, c, (ms) => new Date(ms)))
-          .orderBy(desc(t.receivedAt), desc(t.reportId))
+          .where(batchReportWhere(t, page, (ms) => new Date(ms)))
+          .orderBy(...batchReportOrder(t))
           .limit(size + 1),
       );
-      return toPage(rows.map(toReport), size, (r) => ({ at: r.receivedAt.getTime(), key: r.reportId }));
+      return batchReportPage(rows, size, nativeDate);
     },
-  };
-}
-
-function toRecord(r: RecordRow) {
-  return {
-    recordId: r.recordId,
-    timestamp: r.timestamp,
-    stationId: r.stationId,
-    batchId: r.batchId,
-    ...defined({ mac: r.mac }),
-    status: r.status,
-    cells: r.cells,
-    sentBy: r.sentBy,
-    receivedAt: r.receivedAt,
-  };
-}
-
-function toReport(r: ReportRow): BatchReport {
-  return {
-    reportId: r.reportId,
-    generatedAt: r.generatedAt,
-    batchIds: r.batchIds,
-    ...defined({ aborted: r.aborted }),
-    devices: r.devices,
-    passed: r.passed,
-    failed: r.failed,
-    document: r.document,
-    sentBy: r.sentBy,
-    receivedAt: r.receivedAt,
-    updatedAt: r.updatedAt,
   };
 }

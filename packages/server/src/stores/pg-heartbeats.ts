@@ -1,9 +1,12 @@
 import { abortedError, createError, ErrorCodes } from "@factory/core";
 import type pg from "pg";
-import type * as s from "./schema-pg";
 import { PKG } from "./shared";
+import { type UnitRow, unitRowFromRaw } from "./unit-rows";
 
-type Row = typeof s.units.$inferSelect;
+type Row = UnitRow<Date>;
+
+/** pg already parsed the JSON columns of a `returning *` row. */
+const asParsed = (v: unknown) => v;
 
 export interface PgHeartbeat {
   /** Normalised MAC. */
@@ -73,7 +76,9 @@ export function createPgHeartbeatWriter(o: {
         t,
       ],
     });
-    return new Map(result.rows.map((r: Record<string, unknown>) => [r.mac as string, fromRaw(r)]));
+    return new Map(
+      result.rows.map((r: Record<string, unknown>) => [r.mac as string, unitRowFromRaw<Date>(r, asParsed)]),
+    );
   };
 
   /** Splits a batch so that no round holds a unit twice, keeping each unit's order. */
@@ -128,28 +133,5 @@ export function createPgHeartbeatWriter(o: {
     async drain() {
       while (running) await running;
     },
-  };
-}
-
-/** Maps a `returning *` row (snake_case; pg already parsed dates and JSON) onto drizzle's row shape. */
-function fromRaw(r: Record<string, unknown>): Row {
-  return {
-    mac: r.mac as string,
-    serial: r.serial as string | null,
-    status: r.status as Row["status"],
-    stage: r.stage as string | null,
-    port: r.port as string | null,
-    buildTime: r.build_time as Date | null,
-    buildDurationSeconds: r.build_duration_seconds as number | null,
-    testResults: r.test_results as Row["testResults"],
-    failedTests: r.failed_tests as Row["failedTests"],
-    errorLog: r.error_log as string | null,
-    diagnosticData: r.diagnostic_data as string | null,
-    lastHeartbeat: r.last_heartbeat as Date | null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-    labeledAt: r.labeled_at as Date | null,
-    labelPrints: r.label_prints as number,
-    reportFingerprint: r.report_fingerprint as string | null,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type AuditEvent,
-  type BatchSummary,
+  computeMetrics,
   createError,
   type DebugLog,
   type DeviceRegistration,
@@ -15,24 +15,21 @@ import {
   type SignalOptions,
   throwIfAborted,
   type Unit,
-  type UnitCredentials,
   type UnitFilter,
   type UnitReport,
   type UnitStore,
 } from "@factory/core";
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
+import type { MasterKey } from "../crypto/envelope";
 import type { BoardRecordStore } from "./board-records";
 import { migrationsFolder } from "./migrations";
 import { pgBoardRecords } from "./pg-board-records";
 import { createPgHeartbeatWriter } from "./pg-heartbeats";
 import * as s from "./schema-pg";
 import {
-  computeMetrics,
-  defined,
   invalid,
   keyConflict,
   notFound,
@@ -40,9 +37,38 @@ import {
   prepareRegistration,
   prepareReport,
   registrationConflict,
-  transition,
   validDate,
 } from "./shared";
+import {
+  auditOrder,
+  auditWhere,
+  batchOrder,
+  batchWhere,
+  metricColumns,
+  metricsWhere,
+  registrationWhere,
+  unitListOrder,
+  unitListWhere,
+} from "./store-queries";
+import {
+  auditValues,
+  batchValues,
+  registrationValues,
+  secretsOf,
+  toAuditEvent,
+  toBatch,
+  toDebugLog,
+  toRegistration,
+} from "./store-rows";
+import { nativeDate } from "./time-codec";
+import { openCredentials, reportIsNew, reportValues, sealCredentials } from "./unit-reports";
+import {
+  heartbeatRefused,
+  labelPrintRefused,
+  toMetricRow,
+  type UnitRow,
+  toUnit as unitOf,
+} from "./unit-rows";
 
 export interface PgUnitStoreOptions {
   /** `postgres://user@host:port/db`, or pass an existing `pool`. */
@@ -64,31 +90,9 @@ export interface PgUnitStore extends UnitStore, BoardRecordStore {
 }
 
 type Db = NodePgDatabase<typeof s>;
-type Row = typeof s.units.$inferSelect;
+type Row = UnitRow<Date>;
 
-function toUnit(r: Row): Unit {
-  return {
-    mac: r.mac,
-    status: r.status,
-    ...defined({
-      serial: r.serial,
-      stage: r.stage,
-      port: r.port,
-      buildTime: r.buildTime,
-      buildDurationSeconds: r.buildDurationSeconds,
-      testResults: r.testResults,
-      failedTests: r.failedTests,
-      errorLog: r.errorLog,
-      diagnosticData: r.diagnosticData,
-      lastHeartbeat: r.lastHeartbeat,
-      labeledAt: r.labeledAt,
-    }),
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    reprints: Math.max(0, r.labelPrints - 1),
-    hasCredentials: r.status === "ready",
-  };
-}
+const toUnit = (r: Row): Unit => unitOf(r, nativeDate);
 
 const MIGRATION_LOCK = 0x66616374; // "fact"
 
@@ -149,21 +153,10 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       .where(eq(s.registrations.deviceId, p.reg.deviceId));
     if (existing) {
       if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
-      return { registration: { ...toRegistration(existing), ...secretsOf(r) }, created: false };
+      return { registration: { ...toRegistration(existing, nativeDate), ...secretsOf(r) }, created: false };
     }
     const createdAt = now();
-    await tx.insert(s.registrations).values({
-      deviceId: p.reg.deviceId,
-      mac: p.reg.mac ?? null,
-      uniqueId: p.reg.uniqueId,
-      boardType: p.reg.boardType,
-      stationId: p.reg.stationId ?? null,
-      batchId: p.reg.batchId ?? null,
-      firmwareVersion: p.reg.firmwareVersion ?? null,
-      sealedSecrets: p.secrets ? seal(master.bytes, p.secrets, `registration:${p.reg.deviceId}`) : null,
-      fingerprint: p.fingerprint,
-      createdAt,
-    });
+    await tx.insert(s.registrations).values(registrationValues(p, master, createdAt));
     return { registration: { ...p.reg, createdAt }, created: true };
   };
 
@@ -186,11 +179,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         o?.signal,
       );
       if (row) return toUnit(row);
-      throw transition(
-        mac,
-        (await wrap("reading a unit", () => getRow(db, mac)))?.status ?? "unknown",
-        "building",
-      );
+      throw heartbeatRefused(mac, (await wrap("reading a unit", () => getRow(db, mac)))?.status);
     },
 
     async recordReport(input: UnitReport, o?: IdempotentOptions) {
@@ -206,35 +195,17 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
           }
           await lock(tx, `unit:${mac}`);
           const existing = await getRow(tx, mac);
-          if (existing?.reportFingerprint != null) {
-            if (existing.reportFingerprint === fingerprint) return { unit: toUnit(existing), created: false };
-            throw transition(mac, existing.status, report.status);
-          }
-          if (existing && existing.status !== "building" && existing.status !== "stuck") {
-            throw transition(mac, existing.status, report.status);
-          }
+          if (!reportIsNew(existing, mac, fingerprint, report.status))
+            return { unit: toUnit(existing!), created: false };
           const t = now();
-          const values = {
-            status: report.status,
-            serial: report.serial ?? null,
-            buildTime: report.buildTime ?? null,
-            buildDurationSeconds: report.buildDurationSeconds ?? null,
-            testResults: report.testResults ?? null,
-            failedTests: report.status === "failed" ? (report.failedTests ?? null) : null,
-            errorLog: report.status === "failed" ? (report.errorLog ?? null) : null,
-            diagnosticData: report.status === "failed" ? (report.diagnosticData ?? null) : null,
-            updatedAt: t,
-            labelPrints: 0,
-            reportFingerprint: fingerprint,
-          };
+          const values = reportValues(report, fingerprint, t, nativeDate);
           const [row] = await tx
             .insert(s.units)
             .values({ mac, createdAt: t, ...values })
             .onConflictDoUpdate({ target: s.units.mac, set: values })
             .returning();
           if (report.status === "ready") {
-            const secret = sealUnitSecret(master, mac, Buffer.from(JSON.stringify(report.credentials)));
-            await tx.insert(s.unitCredentials).values({ mac, ...secret });
+            await tx.insert(s.unitCredentials).values(sealCredentials(master, mac, report.credentials));
           }
           if (key !== undefined) {
             await tx
@@ -255,14 +226,11 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
 
     async listUnits(filter: UnitFilter = {}, o?: SignalOptions) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.status !== undefined) where.push(inArray(s.units.status, [filter.status].flat()));
-      if (filter.since) where.push(gte(s.units.updatedAt, filter.since));
       const q = db
         .select()
         .from(s.units)
-        .where(and(...where))
-        .orderBy(desc(s.units.updatedAt), asc(s.units.mac));
+        .where(unitListWhere(s.units, filter, nativeDate))
+        .orderBy(...unitListOrder(s.units));
       const rows = await wrap("listing units", async () =>
         filter.limit !== undefined ? await q.limit(filter.limit) : await q,
       );
@@ -275,13 +243,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       const [row] = await wrap("reading credentials", () =>
         db.select().from(s.unitCredentials).where(eq(s.unitCredentials.mac, m)),
       );
-      if (!row) return undefined;
-      const plain = openUnitSecret(master, m, row.wrappedKey, row.sealed);
-      try {
-        return JSON.parse(plain.toString("utf8")) as UnitCredentials;
-      } finally {
-        plain.fill(0);
-      }
+      return row && openCredentials(master, m, row);
     },
 
     async deleteCredentials(mac, o) {
@@ -334,8 +296,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
           .where(and(eq(s.units.mac, m), eq(s.units.status, "ready")))
           .returning();
         if (row) return toUnit(row);
-        const existing = await getRow(db, m);
-        throw existing ? transition(m, existing.status, "printed") : notFound(m);
+        throw labelPrintRefused(m, await getRow(db, m));
       });
     },
 
@@ -369,31 +330,21 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
 
     async listRegistrations(filter = {}, o) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.batchId !== undefined) where.push(eq(s.registrations.batchId, filter.batchId));
-      if (filter.stationId !== undefined) where.push(eq(s.registrations.stationId, filter.stationId));
       const q = db
         .select()
         .from(s.registrations)
-        .where(and(...where))
+        .where(registrationWhere(s.registrations, filter))
         .orderBy(asc(s.registrations.seq));
       const rows = await wrap("listing registrations", async () =>
         filter.limit !== undefined ? await q.limit(filter.limit) : await q,
       );
-      return rows.map(toRegistration);
+      return rows.map((r) => toRegistration(r, nativeDate));
     },
 
     async upsertBatch(batch, o) {
       guard(o);
       if (!batch.batchId) throw invalid("batchId is required");
-      const values = {
-        stationId: batch.stationId ?? null,
-        startedAt: validDate(batch.startedAt, "startedAt"),
-        finishedAt: batch.finishedAt ? validDate(batch.finishedAt, "finishedAt") : null,
-        total: batch.total,
-        passed: batch.passed,
-        failed: batch.failed,
-      };
+      const values = batchValues(batch, nativeDate);
       await wrap("saving a batch", () =>
         db
           .insert(s.batches)
@@ -407,21 +358,12 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       const q = db
         .select()
         .from(s.batches)
-        .where(filter.stationId !== undefined ? eq(s.batches.stationId, filter.stationId) : undefined)
-        .orderBy(desc(s.batches.startedAt), asc(s.batches.batchId));
+        .where(batchWhere(s.batches, filter))
+        .orderBy(...batchOrder(s.batches));
       const rows = await wrap("listing batches", async () =>
         filter.limit !== undefined ? await q.limit(filter.limit) : await q,
       );
-      return rows.map(
-        (b): BatchSummary => ({
-          batchId: b.batchId,
-          ...defined({ stationId: b.stationId, finishedAt: b.finishedAt }),
-          startedAt: b.startedAt,
-          total: b.total,
-          passed: b.passed,
-          failed: b.failed,
-        }),
-      );
+      return rows.map((b) => toBatch(b, nativeDate));
     },
 
     async addDebugLog(input, o) {
@@ -448,62 +390,38 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
           .where(eq(s.debugLogs.mac, normalizeMac(mac)))
           .orderBy(asc(s.debugLogs.collectedAt), asc(s.debugLogs.id)),
       );
-      return rows.map((l) => ({ id: l.id, mac: l.mac, collectedAt: l.collectedAt, entries: l.entries }));
+      return rows.map((l) => toDebugLog(l, nativeDate));
     },
 
     async appendAudit(event: AuditEvent, o) {
       guard(o);
       await wrap("writing the audit log", () =>
-        db.insert(s.auditEvents).values({
-          at: validDate(event.at, "at"),
-          actor: event.actor,
-          action: event.action,
-          mac: event.mac === undefined ? null : normalizeMac(event.mac),
-          details: event.details ?? null,
-        }),
+        db.insert(s.auditEvents).values(auditValues(event, nativeDate)),
       );
     },
 
     async listAudit(filter = {}, o) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.mac !== undefined) where.push(eq(s.auditEvents.mac, normalizeMac(filter.mac)));
-      if (filter.action !== undefined) where.push(eq(s.auditEvents.action, filter.action));
       const q = db
         .select()
         .from(s.auditEvents)
-        .where(and(...where))
-        .orderBy(desc(s.auditEvents.at), desc(s.auditEvents.id));
+        .where(auditWhere(s.auditEvents, filter))
+        .orderBy(...auditOrder(s.auditEvents));
       const rows = await wrap("reading the audit log", async () =>
         filter.limit !== undefined ? await q.limit(filter.limit) : await q,
       );
-      return rows.map((e) => ({
-        id: String(e.id),
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        ...defined({ mac: e.mac, details: e.details }),
-      }));
+      return rows.map((e) => toAuditEvent(e, nativeDate));
     },
 
     async metrics(range = {}, o) {
       guard(o);
-      const where: SQL[] = [sql`${s.units.buildTime} is not null`];
-      if (range.since) where.push(gte(s.units.buildTime, range.since));
-      if (range.until) where.push(lt(s.units.buildTime, range.until));
       const rows = await wrap("computing metrics", () =>
         db
-          .select({
-            status: s.units.status,
-            buildTime: s.units.buildTime,
-            buildDurationSeconds: s.units.buildDurationSeconds,
-            failedTests: s.units.failedTests,
-            labelPrints: s.units.labelPrints,
-          })
+          .select(metricColumns(s.units))
           .from(s.units)
-          .where(and(...where)),
+          .where(metricsWhere(s.units, range, nativeDate)),
       );
-      return computeMetrics(rows.map((r) => ({ ...r, buildTime: r.buildTime! })));
+      return computeMetrics(rows.map((r) => toMetricRow(r, nativeDate)));
     },
 
     async close() {
@@ -523,23 +441,4 @@ async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (isFactoryError(cause)) throw cause;
     throw createError(PKG, ErrorCodes.STORE_ERROR, `Database error while ${what}`, { cause });
   }
-}
-
-function toRegistration(r: typeof s.registrations.$inferSelect): DeviceRegistration {
-  return {
-    deviceId: r.deviceId,
-    uniqueId: r.uniqueId,
-    boardType: r.boardType,
-    ...defined({
-      mac: r.mac,
-      stationId: r.stationId,
-      batchId: r.batchId,
-      firmwareVersion: r.firmwareVersion,
-    }),
-    createdAt: r.createdAt,
-  };
-}
-
-function secretsOf(r: Omit<DeviceRegistration, "createdAt">): Partial<DeviceRegistration> {
-  return defined({ deviceSecret: r.deviceSecret, provisioningToken: r.provisioningToken });
 }

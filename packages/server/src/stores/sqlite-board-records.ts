@@ -1,25 +1,27 @@
 import type { SignalOptions } from "@factory/core";
-import { desc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import {
-  after,
-  BATCH_REPORT_ACTION,
-  type BatchReport,
-  BOARD_RECORD_ACTION,
-  type BoardRecord,
+  batchReportAudit,
+  batchReportPage,
+  boardRecordAudit,
+  boardRecordPage,
+  boardRecordRow,
+  toBatchReport,
+  toBoardRecord,
+} from "./board-record-rows";
+import {
   type BoardRecordStore,
+  batchReportOrder,
   batchReportValues,
+  batchReportWhere,
+  boardRecordOrder,
   boardRecordWhere,
-  decodeCursor,
   pageSize,
-  recordAudit,
-  toPage,
 } from "./board-records";
 import * as s from "./schema-sqlite";
-import { defined, validDate } from "./shared";
-
-type RecordRow = typeof s.boardRecords.$inferSelect;
-type ReportRow = typeof s.boardBatchReports.$inferSelect;
+import { validDate } from "./shared";
+import { epochMs } from "./time-codec";
 
 /**
  * The {@link BoardRecordStore} of the SQLite store, on its database: `guard` checks the signal
@@ -33,20 +35,12 @@ export function sqliteBoardRecords(
   return {
     async insertBoardRecord(r, o) {
       guard(o);
-      const row = recordRow(r);
+      const row = boardRecordRow(r, epochMs);
       return run("saving a board record", () =>
         db.transaction((tx) => {
           const inserted = tx.insert(s.boardRecords).values(row).onConflictDoNothing().returning().all();
           if (inserted.length === 0) return { created: false };
-          tx.insert(s.auditEvents)
-            .values({
-              at: row.receivedAt,
-              actor: row.sentBy,
-              action: BOARD_RECORD_ACTION,
-              mac: row.mac,
-              details: recordAudit(r),
-            })
-            .run();
+          tx.insert(s.auditEvents).values(boardRecordAudit(row, r)).run();
           return { created: true };
         }),
       );
@@ -55,7 +49,7 @@ export function sqliteBoardRecords(
     async getBoardRecord(recordId, o) {
       guard(o);
       const row = db.select().from(s.boardRecords).where(eq(s.boardRecords.recordId, recordId)).get();
-      return row && toRecord(row);
+      return row && toBoardRecord(row, epochMs);
     },
 
     async listBoardRecords(filter = {}, o) {
@@ -67,11 +61,11 @@ export function sqliteBoardRecords(
           .select()
           .from(t)
           .where(boardRecordWhere(t, filter, (ms) => ms))
-          .orderBy(desc(t.timestamp), desc(t.recordId))
+          .orderBy(...boardRecordOrder(t))
           .limit(size + 1)
           .all(),
       );
-      return toPage(rows.map(toRecord), size, (r) => ({ at: r.timestamp.getTime(), key: r.recordId }));
+      return boardRecordPage(rows, size, epochMs);
     },
 
     async putBatchReport(r, o) {
@@ -93,12 +87,7 @@ export function sqliteBoardRecords(
               .values({ reportId: r.reportId, receivedAt: at, ...values })
               .run();
           tx.insert(s.auditEvents)
-            .values({
-              at,
-              actor: r.sentBy,
-              action: BATCH_REPORT_ACTION,
-              details: { report_id: r.reportId, replaced: stored !== undefined },
-            })
+            .values(batchReportAudit(at, r.sentBy, r.reportId, stored !== undefined))
             .run();
           return stored ? ("replaced" as const) : ("created" as const);
         }),
@@ -109,68 +98,23 @@ export function sqliteBoardRecords(
       guard(o);
       const t = s.boardBatchReports;
       const row = db.select().from(t).where(eq(t.reportId, reportId)).get();
-      return row && toReport(row);
+      return row && toBatchReport(row, epochMs);
     },
 
     async listBatchReports(page = {}, o) {
       guard(o);
       const size = pageSize(page.limit);
       const t = s.boardBatchReports;
-      const c = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
       const rows = run("listing batch reports", () =>
         db
           .select()
           .from(t)
-          .where(c && after(t.receivedAt, t.reportId, c, (ms) => ms))
-          .orderBy(desc(t.receivedAt), desc(t.reportId))
+          .where(batchReportWhere(t, page, (ms) => ms))
+          .orderBy(...batchReportOrder(t))
           .limit(size + 1)
           .all(),
       );
-      return toPage(rows.map(toReport), size, (r) => ({ at: r.receivedAt.getTime(), key: r.reportId }));
+      return batchReportPage(rows, size, epochMs);
     },
-  };
-}
-
-function recordRow(r: BoardRecord) {
-  return {
-    recordId: r.recordId,
-    timestamp: validDate(r.timestamp, "timestamp").getTime(),
-    stationId: r.stationId,
-    batchId: r.batchId,
-    mac: r.mac ?? null,
-    status: r.status,
-    cells: r.cells,
-    sentBy: r.sentBy,
-    receivedAt: validDate(r.receivedAt, "receivedAt").getTime(),
-  };
-}
-
-function toRecord(r: RecordRow): BoardRecord {
-  return {
-    recordId: r.recordId,
-    timestamp: new Date(r.timestamp),
-    stationId: r.stationId,
-    batchId: r.batchId,
-    ...defined({ mac: r.mac }),
-    status: r.status,
-    cells: r.cells,
-    sentBy: r.sentBy,
-    receivedAt: new Date(r.receivedAt),
-  };
-}
-
-function toReport(r: ReportRow): BatchReport {
-  return {
-    reportId: r.reportId,
-    generatedAt: r.generatedAt,
-    batchIds: r.batchIds,
-    ...defined({ aborted: r.aborted }),
-    devices: r.devices,
-    passed: r.passed,
-    failed: r.failed,
-    document: r.document,
-    sentBy: r.sentBy,
-    receivedAt: new Date(r.receivedAt),
-    updatedAt: new Date(r.updatedAt),
   };
 }

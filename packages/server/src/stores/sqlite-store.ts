@@ -4,7 +4,7 @@ import path from "node:path";
 import {
   type AuditEvent,
   abortedError,
-  type BatchSummary,
+  computeMetrics,
   createError,
   type DebugLog,
   type DeviceRegistration,
@@ -17,22 +17,19 @@ import {
   type SignalOptions,
   throwIfAborted,
   type Unit,
-  type UnitCredentials,
   type UnitFilter,
   type UnitReport,
   type UnitStore,
 } from "@factory/core";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import { type MasterKey, openUnitSecret, seal, sealUnitSecret } from "../crypto/envelope";
+import type { MasterKey } from "../crypto/envelope";
 import type { BoardRecordStore } from "./board-records";
 import { migrationsFolder } from "./migrations";
 import * as s from "./schema-sqlite";
 import {
-  computeMetrics,
-  defined,
   invalid,
   keyConflict,
   notFound,
@@ -40,11 +37,41 @@ import {
   prepareRegistration,
   prepareReport,
   registrationConflict,
-  transition,
   validDate,
 } from "./shared";
 import { sqliteBoardRecords } from "./sqlite-board-records";
 import { type Checkpointer, startCheckpointer } from "./sqlite-checkpointer";
+import {
+  auditOrder,
+  auditWhere,
+  batchOrder,
+  batchWhere,
+  metricColumns,
+  metricsWhere,
+  registrationWhere,
+  unitListOrder,
+  unitListWhere,
+} from "./store-queries";
+import {
+  auditValues,
+  batchValues,
+  registrationValues,
+  secretsOf,
+  toAuditEvent,
+  toBatch,
+  toDebugLog,
+  toRegistration,
+} from "./store-rows";
+import { epochMs } from "./time-codec";
+import { openCredentials, reportIsNew, reportValues, sealCredentials } from "./unit-reports";
+import {
+  heartbeatRefused,
+  labelPrintRefused,
+  toMetricRow,
+  type UnitRow,
+  toUnit as unitOf,
+  unitRowFromRaw,
+} from "./unit-rows";
 
 export interface SqliteUnitStoreOptions {
   /** Database file; its directory is created. The write-ahead log lives beside it (`<file>-wal`). */
@@ -90,56 +117,13 @@ const PAGE_SIZE = 1024;
 /** The write-ahead log is cut back to this size after it was emptied (64 MiB). */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
-type Row = typeof s.units.$inferSelect;
+type Row = UnitRow<number>;
 type RawRow = Record<string, unknown>;
 
-/** Maps a row read with a raw statement (snake_case, JSON as text) onto the drizzle row shape. */
-function fromRaw(r: RawRow): Row {
-  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
-  return {
-    mac: r.mac as string,
-    serial: r.serial as string | null,
-    status: r.status as Row["status"],
-    stage: r.stage as string | null,
-    port: r.port as string | null,
-    buildTime: r.build_time as number | null,
-    buildDurationSeconds: r.build_duration_seconds as number | null,
-    testResults: json(r.test_results),
-    failedTests: json(r.failed_tests),
-    errorLog: r.error_log as string | null,
-    diagnosticData: r.diagnostic_data as string | null,
-    lastHeartbeat: r.last_heartbeat as number | null,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    labeledAt: r.labeled_at as number | null,
-    labelPrints: r.label_prints as number,
-    reportFingerprint: r.report_fingerprint as string | null,
-  };
-}
+/** JSON columns read with a raw statement come back as text. */
+const parseJsonText = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
 
-function toUnit(r: Row): Unit {
-  return {
-    mac: r.mac,
-    status: r.status,
-    ...defined({
-      serial: r.serial,
-      stage: r.stage,
-      port: r.port,
-      buildTime: r.buildTime === null ? null : new Date(r.buildTime),
-      buildDurationSeconds: r.buildDurationSeconds,
-      testResults: r.testResults,
-      failedTests: r.failedTests,
-      errorLog: r.errorLog,
-      diagnosticData: r.diagnosticData,
-      lastHeartbeat: r.lastHeartbeat === null ? null : new Date(r.lastHeartbeat),
-      labeledAt: r.labeledAt === null ? null : new Date(r.labeledAt),
-    }),
-    createdAt: new Date(r.createdAt),
-    updatedAt: new Date(r.updatedAt),
-    reprints: Math.max(0, r.labelPrints - 1),
-    hasCredentials: r.status === "ready",
-  };
-}
+const toUnit = (r: Row): Unit => unitOf(r, epochMs);
 
 /**
  * Opens (and migrates) a SQLite unit store: WAL journal, foreign keys, `secure_delete` so freed
@@ -282,9 +266,9 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     batch.map((p) => writeHeartbeat(p, t)),
   );
   const settleHeartbeat = (p: PendingHeartbeat, raw: RawRow | undefined) => {
-    if (raw) return p.resolve(toUnit(fromRaw(raw)));
+    if (raw) return p.resolve(toUnit(unitRowFromRaw(raw, parseJsonText)));
     const mac = p.args[0];
-    p.reject(transition(mac, getRow(mac)?.status ?? "unknown", "building"));
+    p.reject(heartbeatRefused(mac, getRow(mac)?.status));
   };
   function flushHeartbeats(): void {
     if (flushTimer?.kind === "immediate") clearImmediate(flushTimer.id);
@@ -338,23 +322,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       .get();
     if (existing) {
       if (existing.fingerprint !== p.fingerprint) throw registrationConflict(p.reg.deviceId);
-      return { registration: { ...toRegistration(existing), ...secretsOf(r) }, created: false };
+      return { registration: { ...toRegistration(existing, epochMs), ...secretsOf(r) }, created: false };
     }
     const createdAt = now();
     db.insert(s.registrations)
-      .values({
-        deviceId: p.reg.deviceId,
-        mac: p.reg.mac ?? null,
-        uniqueId: p.reg.uniqueId,
-        boardType: p.reg.boardType,
-        stationId: p.reg.stationId ?? null,
-        batchId: p.reg.batchId ?? null,
-        firmwareVersion: p.reg.firmwareVersion ?? null,
-        sealedSecrets: p.secrets ? seal(master.bytes, p.secrets, `registration:${p.reg.deviceId}`) : null,
-        fingerprint: p.fingerprint,
-        createdAt: createdAt.getTime(),
-        seq: ++regSeq,
-      })
+      .values({ ...registrationValues(p, master, createdAt.getTime()), seq: ++regSeq })
       .run();
     return { registration: { ...p.reg, createdAt }, created: true };
   };
@@ -398,27 +370,10 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
             if (seen && (seen.mac !== mac || seen.fingerprint !== fingerprint)) throw keyConflict(mac);
           }
           const existing = tx.select().from(s.units).where(eq(s.units.mac, mac)).get();
-          if (existing?.reportFingerprint != null) {
-            if (existing.reportFingerprint === fingerprint) return { unit: toUnit(existing), created: false };
-            throw transition(mac, existing.status, report.status);
-          }
-          if (existing && existing.status !== "building" && existing.status !== "stuck") {
-            throw transition(mac, existing.status, report.status);
-          }
+          if (!reportIsNew(existing, mac, fingerprint, report.status))
+            return { unit: toUnit(existing!), created: false };
           const t = now().getTime();
-          const values = {
-            status: report.status,
-            serial: report.serial ?? null,
-            buildTime: report.buildTime?.getTime() ?? null,
-            buildDurationSeconds: report.buildDurationSeconds ?? null,
-            testResults: report.testResults ?? null,
-            failedTests: report.status === "failed" ? (report.failedTests ?? null) : null,
-            errorLog: report.status === "failed" ? (report.errorLog ?? null) : null,
-            diagnosticData: report.status === "failed" ? (report.diagnosticData ?? null) : null,
-            updatedAt: t,
-            labelPrints: 0,
-            reportFingerprint: fingerprint,
-          };
+          const values = reportValues(report, fingerprint, t, epochMs);
           const row = tx
             .insert(s.units)
             .values({ mac, createdAt: t, ...values })
@@ -426,9 +381,8 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
             .returning()
             .get();
           if (report.status === "ready") {
-            const secret = sealUnitSecret(master, mac, Buffer.from(JSON.stringify(report.credentials)));
             tx.insert(s.unitCredentials)
-              .values({ mac, ...secret })
+              .values(sealCredentials(master, mac, report.credentials))
               .run();
           }
           if (key !== undefined) {
@@ -450,14 +404,11 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
 
     async listUnits(filter: UnitFilter = {}, o?: SignalOptions) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.status !== undefined) where.push(inArray(s.units.status, [filter.status].flat()));
-      if (filter.since) where.push(gte(s.units.updatedAt, filter.since.getTime()));
       const q = db
         .select()
         .from(s.units)
-        .where(and(...where))
-        .orderBy(desc(s.units.updatedAt), asc(s.units.mac));
+        .where(unitListWhere(s.units, filter, epochMs))
+        .orderBy(...unitListOrder(s.units));
       return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(toUnit);
     },
 
@@ -465,13 +416,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       guard(o);
       const m = normalizeMac(mac);
       const row = db.select().from(s.unitCredentials).where(eq(s.unitCredentials.mac, m)).get();
-      if (!row) return undefined;
-      const plain = openUnitSecret(master, m, Buffer.from(row.wrappedKey), Buffer.from(row.sealed));
-      try {
-        return JSON.parse(plain.toString("utf8")) as UnitCredentials;
-      } finally {
-        plain.fill(0);
-      }
+      return row && openCredentials(master, m, row);
     },
 
     async deleteCredentials(mac, o) {
@@ -520,8 +465,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
           .returning()
           .get();
         if (row) return toUnit(row);
-        const existing = getRow(m);
-        throw existing ? transition(m, existing.status, "printed") : notFound(m);
+        throw labelPrintRefused(m, getRow(m));
       });
     },
 
@@ -551,28 +495,20 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
 
     async listRegistrations(filter = {}, o) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.batchId !== undefined) where.push(eq(s.registrations.batchId, filter.batchId));
-      if (filter.stationId !== undefined) where.push(eq(s.registrations.stationId, filter.stationId));
       const q = db
         .select()
         .from(s.registrations)
-        .where(and(...where))
+        .where(registrationWhere(s.registrations, filter))
         .orderBy(asc(s.registrations.seq));
-      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(toRegistration);
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map((r) =>
+        toRegistration(r, epochMs),
+      );
     },
 
     async upsertBatch(batch, o) {
       guard(o);
       if (!batch.batchId) throw invalid("batchId is required");
-      const values = {
-        stationId: batch.stationId ?? null,
-        startedAt: validDate(batch.startedAt, "startedAt").getTime(),
-        finishedAt: batch.finishedAt ? validDate(batch.finishedAt, "finishedAt").getTime() : null,
-        total: batch.total,
-        passed: batch.passed,
-        failed: batch.failed,
-      };
+      const values = batchValues(batch, epochMs);
       run("saving a batch", () =>
         db
           .insert(s.batches)
@@ -587,20 +523,10 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       const q = db
         .select()
         .from(s.batches)
-        .where(filter.stationId !== undefined ? eq(s.batches.stationId, filter.stationId) : undefined)
-        .orderBy(desc(s.batches.startedAt), asc(s.batches.batchId));
-      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map(
-        (b): BatchSummary => ({
-          batchId: b.batchId,
-          ...defined({
-            stationId: b.stationId,
-            finishedAt: b.finishedAt === null ? null : new Date(b.finishedAt),
-          }),
-          startedAt: new Date(b.startedAt),
-          total: b.total,
-          passed: b.passed,
-          failed: b.failed,
-        }),
+        .where(batchWhere(s.batches, filter))
+        .orderBy(...batchOrder(s.batches));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map((b) =>
+        toBatch(b, epochMs),
       );
     },
 
@@ -629,61 +555,34 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
         .where(eq(s.debugLogs.mac, normalizeMac(mac)))
         .orderBy(asc(s.debugLogs.collectedAt), asc(s.debugLogs.id))
         .all()
-        .map((l) => ({ id: l.id, mac: l.mac, collectedAt: new Date(l.collectedAt), entries: l.entries }));
+        .map((l) => toDebugLog(l, epochMs));
     },
 
     async appendAudit(event: AuditEvent, o) {
       guard(o);
-      run("writing the audit log", () =>
-        db
-          .insert(s.auditEvents)
-          .values({
-            at: validDate(event.at, "at").getTime(),
-            actor: event.actor,
-            action: event.action,
-            mac: event.mac === undefined ? null : normalizeMac(event.mac),
-            details: event.details ?? null,
-          })
-          .run(),
-      );
+      run("writing the audit log", () => db.insert(s.auditEvents).values(auditValues(event, epochMs)).run());
     },
 
     async listAudit(filter = {}, o) {
       guard(o);
-      const where: SQL[] = [];
-      if (filter.mac !== undefined) where.push(eq(s.auditEvents.mac, normalizeMac(filter.mac)));
-      if (filter.action !== undefined) where.push(eq(s.auditEvents.action, filter.action));
       const q = db
         .select()
         .from(s.auditEvents)
-        .where(and(...where))
-        .orderBy(desc(s.auditEvents.at), desc(s.auditEvents.id));
-      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map((e) => ({
-        id: String(e.id),
-        at: new Date(e.at),
-        actor: e.actor,
-        action: e.action,
-        ...defined({ mac: e.mac, details: e.details }),
-      }));
+        .where(auditWhere(s.auditEvents, filter))
+        .orderBy(...auditOrder(s.auditEvents));
+      return (filter.limit !== undefined ? q.limit(filter.limit).all() : q.all()).map((e) =>
+        toAuditEvent(e, epochMs),
+      );
     },
 
     async metrics(range = {}, o) {
       guard(o);
-      const where: SQL[] = [sql`${s.units.buildTime} is not null`];
-      if (range.since) where.push(gte(s.units.buildTime, range.since.getTime()));
-      if (range.until) where.push(lt(s.units.buildTime, range.until.getTime()));
       const rows = db
-        .select({
-          status: s.units.status,
-          buildTime: s.units.buildTime,
-          buildDurationSeconds: s.units.buildDurationSeconds,
-          failedTests: s.units.failedTests,
-          labelPrints: s.units.labelPrints,
-        })
+        .select(metricColumns(s.units))
         .from(s.units)
-        .where(and(...where))
+        .where(metricsWhere(s.units, range, epochMs))
         .all();
-      return computeMetrics(rows.map((r) => ({ ...r, buildTime: new Date(r.buildTime!) })));
+      return computeMetrics(rows.map((r) => toMetricRow(r, epochMs)));
     },
 
     async close() {
@@ -700,25 +599,6 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
     },
   };
   return store;
-}
-
-function toRegistration(r: typeof s.registrations.$inferSelect): DeviceRegistration {
-  return {
-    deviceId: r.deviceId,
-    uniqueId: r.uniqueId,
-    boardType: r.boardType,
-    ...defined({
-      mac: r.mac,
-      stationId: r.stationId,
-      batchId: r.batchId,
-      firmwareVersion: r.firmwareVersion,
-    }),
-    createdAt: new Date(r.createdAt),
-  };
-}
-
-function secretsOf(r: Omit<DeviceRegistration, "createdAt">): Partial<DeviceRegistration> {
-  return defined({ deviceSecret: r.deviceSecret, provisioningToken: r.provisioningToken });
 }
 
 /** Reads the files a SQLite store writes; for audits and the "no readable trace" test. */
