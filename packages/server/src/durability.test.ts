@@ -1,51 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseMasterKey } from "./crypto/envelope";
 import { createSqliteUnitStore } from "./stores/sqlite-store";
+import { startServeProcess } from "./testing/serve-process";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../..");
-const serveMain = path.join(here, "testing/serve-main.ts");
 const MASTER = "11".repeat(32);
 const ADMIN = "durability-admin-token-0123456789";
-
-function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", serveMain, "--port", "0", "--host", "127.0.0.1"],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        FACTORY_DATABASE_URL: path.join(dir, "factory.db"),
-        FACTORY_MASTER_KEY: MASTER,
-        FACTORY_ADMIN_TOKEN: ADMIN,
-        FACTORY_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.stderr!.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-}
 
 describe("durability", () => {
   let dir: string | undefined;
@@ -57,7 +20,7 @@ describe("durability", () => {
 
   it("keeps every report that got a 2xx when the server is SIGKILLed mid-traffic", async () => {
     dir = mkdtempSync(path.join(tmpdir(), "factory-kill-"));
-    const started = await startChild(dir);
+    const started = await startServeProcess({ dir, adminToken: ADMIN, masterKey: MASTER });
     child = started.child;
     const acknowledged = new Set<string>();
     let stop = false;

@@ -6,7 +6,7 @@ import { CHROMIUM_LAUNCH, CHROMIUM_PEER, requirePeer } from "@factory/core/testi
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flashLine } from "./run-flash";
-import { ADMIN_TOKEN, simulatedDrivers, startServer, writeLine } from "./test-support";
+import { ADMIN_TOKEN, simPorts, simulatedDrivers, startServer, writeLine } from "./test-support";
 
 describe.runIf(requirePeer(CHROMIUM_PEER))("the board-line page in real headless Chromium", () => {
   let dir: string;
@@ -55,28 +55,17 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("the board-line page in real headless
       }).observe(document.getElementById("stations")!, { childList: true, subtree: true });
     });
 
-    const config = await writeLine(
-      path.join(dir, "line"),
-      (img) => `
+    const config = await writeLine(path.join(dir, "line"), {
+      head: `
 provisioning_service_url: "${server.url}"
 registration: { token_env: FACTORY_STATION_TOKEN }
-batch_id: "page-batch"
-stations:
-  - station_id: "bed_a"
-    ports: ["sim:esp32-0", "sim:esp32-1", "sim:esp32-2"]
-    board_type: "esp32"
-board_configs:
-  esp32:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.app}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
-    # 230400 baud: the write lasts seconds, so the 1 Hz port reports land mid-write.
-    settings: { connectAttempts: 2, baudRate: 230400, fallbackBaudRates: [115200] }
-testing: { enabled: false }
-`,
-    );
+batch_id: "page-batch"`,
+      stations: [{ id: "bed_a", ports: simPorts(0, 3) }],
+      // 230400 baud: the write lasts seconds, so the 1 Hz port reports land mid-write.
+      boards: {
+        esp32: { settings: "{ connectAttempts: 2, baudRate: 230400, fallbackBaudRates: [115200] }" },
+      },
+    });
     // Wire-accurate simulators, so the run lasts long enough to be watched. Port 2 answers the
     // probe, then never syncs (a bad contact on the bed).
     const sim = simulatedDrivers(() => ({ timing: "real" }));

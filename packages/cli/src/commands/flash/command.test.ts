@@ -4,28 +4,17 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../run-cli";
 import { createTestIO } from "../../test-io";
-import { writeLine } from "./test-support";
+import { type LineImages, lineYaml, simPorts, writeLine } from "./test-support";
 
-const line = (img: { app: string; boot: string; parts: string }, extra = "") => `
-stations:
-  - station_id: "station_1"
-    ports: ["sim:esp32-0", "sim:esp32-1", "sim:esp32-2"]
-    board_type: "esp32"
-  - station_id: "station_2"
-    ports: ["sim:esp32-3"]
-    board_type: "esp32"
-board_configs:
-  esp32:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.app}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
-testing:
-  enabled: true
-  tests:
-    - { name: boot_test, command: info, expected_response: OK, timeout: 2 }
-${extra}`;
+const line = (img: LineImages, extra = "") =>
+  lineYaml(img, {
+    stations: [
+      { id: "station_1", ports: simPorts(0, 3) },
+      { id: "station_2", ports: simPorts(3, 1) },
+    ],
+    bootTest: true,
+    tail: extra,
+  });
 
 describe("factory flash (command)", () => {
   let dir: string | undefined;

@@ -5,10 +5,16 @@ import path from "node:path";
 import { type BatchReport, csvRecordFileName, type PipelineEvent, readCsvRecords } from "@factory/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flashLine } from "./run-flash";
-import { ADMIN_TOKEN, growBigImage, simulatedDrivers, startServer, writeLine } from "./test-support";
-
-const portList = (from: number, n: number) =>
-  Array.from({ length: n }, (_, i) => `"sim:esp32-${from + i}"`).join(", ");
+import {
+  ADMIN_TOKEN,
+  adminGet,
+  growBigImage,
+  type LineSpec,
+  simPorts,
+  simulatedDrivers,
+  startServer,
+  writeLine,
+} from "./test-support";
 
 describe("factory flash: a 24-board batch on simulators with injected faults", () => {
   let dir: string;
@@ -24,43 +30,23 @@ describe("factory flash: a 24-board batch on simulators with injected faults", (
 
   it("passes and fails exactly the right ports, records them and registers only the passing ones", async () => {
     const out = path.join(dir, "line");
-    const config = await writeLine(
-      out,
-      (img) => `
+    const config = await writeLine(out, {
+      head: `
 provisioning_service_url: "${server.url}"
-registration: { token_env: FACTORY_STATION_TOKEN }
-stations:
-  - station_id: "station_1"
-    ports: [${portList(0, 20)}]
-    board_type: "esp32"
-  - station_id: "station_2"
-    ports: [${portList(20, 4)}]
-    board_type: "esp32-big"
-board_configs:
-  esp32:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.app}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
-    settings: { connectAttempts: 2 }
-  esp32-big:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.big}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
+registration: { token_env: FACTORY_STATION_TOKEN }`,
+      stations: [
+        { id: "station_1", ports: simPorts(0, 20) },
+        { id: "station_2", ports: simPorts(20, 4), board: "esp32-big" },
+      ],
+      boards: { esp32: { settings: "{ connectAttempts: 2 }" }, "esp32-big": { firmware: "big" } },
+      bootTest: true,
+      tail: `
 quality_gates:
   max_firmware_size: { esp32: "150KB", esp32-big: "150KB" }
   max_flash_time: 120
   max_retry_attempts: 2
-testing:
-  enabled: true
-  tests:
-    - { name: boot_test, command: info, expected_response: OK, timeout: 2 }
-logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
-`,
-    );
+logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }`,
+    });
     // The image grew over its gate after the config was checked (a new build copied in).
     growBigImage(out);
     // station_1: port 3 answers the probe, then never syncs (bad contact on the bed), port 7 is unplugged mid-write, port 11's app fails its console test.
@@ -158,18 +144,14 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
     expect(report.failures.byCode.GATE_FAILED).toBe(4);
 
     // Registrations on the server: exactly the passing devices.
-    const res = await fetch(`${server.url}/api/admin/device-registrations?limit=1000`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const res = await adminGet(`${server.url}/api/admin/device-registrations?limit=1000`);
     const body = (await res.json()) as { registrations: { deviceId?: string; device_id?: string }[] };
     const registered = body.registrations.map((r) => r.deviceId ?? r.device_id).sort();
     expect(registered).toEqual(passing.map((r) => r.deviceId).sort());
     expect(result.pendingRegistrations).toBe(0);
 
     // The same records on the server: one per CSV row, with the row's data; and the batch report.
-    const got = await fetch(`${server.url}/api/board-line/records?limit=1000`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const got = await adminGet(`${server.url}/api/board-line/records?limit=1000`);
     const { records } = (await got.json()) as { records: Record<string, string>[] };
     const byPort = (list: Record<string, string>[]) =>
       Object.fromEntries(list.map((r) => [`${r.station_id}/${r.port}`, r]));
@@ -182,15 +164,11 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
     }
     expect(result.pendingRecords).toBe(0);
     const reportId = encodeURIComponent(report.batchIds.join("+"));
-    const stored = await fetch(`${server.url}/api/board-line/reports/${reportId}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const stored = await adminGet(`${server.url}/api/board-line/reports/${reportId}`);
     expect(((await stored.json()) as { report: BatchReport }).report).toEqual(report);
 
     // The dashboard's live view holds every port's final state.
-    const live = await fetch(`${server.url}/api/board-line`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const live = await adminGet(`${server.url}/api/board-line`);
     const { stations } = (await live.json()) as {
       stations: { station_id: string; ports: { port: string; state: string }[] }[];
     };
@@ -221,27 +199,13 @@ logging: { level: DEBUG, max_file_size: 100000, backup_count: 2 }
 
   it("stops cleanly on Ctrl-C and records what finished", async () => {
     const out = path.join(dir, "stopped");
-    const config = await writeLine(
-      out,
-      (img) => `
-stations:
-  - station_id: "fast"
-    ports: [${portList(0, 3)}]
-    board_type: "esp32"
-  - station_id: "slow"
-    ports: [${portList(3, 3)}]
-    board_type: "esp32"
-board_configs:
-  esp32:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.app}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
-    settings: { baudRate: 115200 }
-testing: { enabled: false }
-`,
-    );
+    const config = await writeLine(out, {
+      stations: [
+        { id: "fast", ports: simPorts(0, 3) },
+        { id: "slow", ports: simPorts(3, 3) },
+      ],
+      boards: { esp32: { settings: "{ baudRate: 115200 }" } },
+    });
     // The slow station's simulators send every byte at 10 bits per baud: 115200 baud takes seconds.
     const { drivers, bindings } = simulatedDrivers((station) =>
       station.stationId === "slow" ? { timing: "real" } : {},
@@ -278,29 +242,20 @@ testing: { enabled: false }
 
   it("queues registrations while the server is down and delivers them once, on the next run", async () => {
     const out = path.join(dir, "offline");
-    const yaml = (url: string) => (img: { app: string; boot: string; parts: string }) =>
-      `
+    // Down, a refused connection needs no long wait; up, the server gets 30 s per call, as a busy
+    // machine can hold a reply past a couple of seconds (the registration would queue instead).
+    const yaml = (url: string, timeout: number): LineSpec => ({
+      head: `
 provisioning_service_url: "${url}"
-registration: { token_env: FACTORY_STATION_TOKEN, timeout: 2 }
-batch_id: "offline-batch"
-stations:
-  - station_id: "station_9"
-    ports: [${portList(0, 3)}]
-    board_type: "esp32"
-board_configs:
-  esp32:
-    platform: "esp32"
-    flash_size: "4MB"
-    firmware_path: "${img.app}"
-    bootloader_path: "${img.boot}"
-    partition_table_path: "${img.parts}"
-testing: { enabled: false }
-`;
+registration: { token_env: FACTORY_STATION_TOKEN, timeout: ${timeout} }
+batch_id: "offline-batch"`,
+      stations: [{ id: "station_9", ports: simPorts(0, 3) }],
+    });
     const env = { FACTORY_STATION_TOKEN: ADMIN_TOKEN };
     // Boards of their own (MACs no other test flashed), so the server has never seen them.
     const offlineMacs = (_s: unknown, i: number) => ({ mac: `24:0a:c4:99:00:0${i}` });
     // Nothing listens on port 9 of loopback (discard service is not run here): the server is "down".
-    const down = await writeLine(out, yaml("http://127.0.0.1:9"));
+    const down = await writeLine(out, yaml("http://127.0.0.1:9", 2));
     const first = await flashLine({
       config: down,
       mode: "batch",
@@ -314,7 +269,7 @@ testing: { enabled: false }
     // Three device records and the batch report wait for the server too.
     expect(first.pendingRecords).toBe(4);
 
-    const up = await writeLine(out, yaml(server.url));
+    const up = await writeLine(out, yaml(server.url, 30));
     const second = await flashLine({
       config: up,
       mode: "batch",
@@ -323,20 +278,15 @@ testing: { enabled: false }
       ...simulatedDrivers(offlineMacs),
     });
     expect(second.pendingRegistrations).toBe(0);
-    const res = await fetch(
+    const res = await adminGet(
       `${server.url}/api/admin/device-registrations?batch_id=offline-batch&limit=1000`,
-      {
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      },
     );
     const body = (await res.json()) as { registrations: { deviceId?: string; device_id?: string }[] };
     const ids = body.registrations.map((r) => r.deviceId ?? r.device_id);
     expect(ids.sort()).toEqual(first.batches[0]!.results.map((r) => r.deviceId).sort());
     // The first run's records reached the server on the second run, once, beside the second's.
     expect(second.pendingRecords).toBe(0);
-    const got = await fetch(`${server.url}/api/board-line/records?batch_id=offline-batch&limit=1000`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const got = await adminGet(`${server.url}/api/board-line/records?batch_id=offline-batch&limit=1000`);
     const { records } = (await got.json()) as { records: { device_id: string }[] };
     const devices = [...first.batches[0]!.results, ...second.batches[0]!.results].map((r) => r.deviceId);
     expect(records.map((r) => r.device_id).sort()).toEqual(devices.sort());

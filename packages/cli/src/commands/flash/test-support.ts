@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type FactoryConfig, loadConfig, type StationConfig } from "@factory/core";
 import { createEspDriver } from "@factory/driver-esp";
 import {
@@ -12,20 +10,92 @@ import {
   makeFirmwareImage,
   makePartitionTable,
 } from "@factory/driver-esp/simulator";
+import { type ServeProcess, startServeProcess } from "../../../../server/src/testing/serve-process";
 import type { DriverSource } from "./station-setup";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../../../..");
-const serveMain = path.join(repoRoot, "packages/server/src/testing/serve-main.ts");
+/** The images `writeLine` writes: bootloader, partition table, a 128 KiB app and a 140 KiB one. */
+export interface LineImages {
+  app: string;
+  big: string;
+  boot: string;
+  parts: string;
+}
 
-/** Writes ESP images and a factory-config.yaml into `dir` and loads it. */
+/** A station of a simulated line; `board` names a board config (default `esp32`). */
+export interface LineStation {
+  id: string;
+  ports: readonly string[];
+  board?: string;
+}
+
+/** An ESP32 board config on the line's images: the app image to flash, and driver settings. */
+export interface LineBoard {
+  /** Which image is the firmware (default `app`). */
+  firmware?: "app" | "big";
+  /** A YAML flow map: `{ connectAttempts: 2 }`. */
+  settings?: string;
+}
+
+/** What differs between the simulated lines of the flash tests. */
+export interface LineSpec {
+  /** Top-level YAML before `stations:` (server URL, registration, batch id). */
+  head?: string;
+  stations: readonly LineStation[];
+  /** Board configs by name (default one `esp32` on the app image). */
+  boards?: Record<string, LineBoard>;
+  /** `testing:` runs `boot_test` (`info` answers `OK` within 2 s) when true; off otherwise. */
+  bootTest?: boolean;
+  /** Top-level YAML after the rest (quality gates, logging). */
+  tail?: string;
+}
+
+/** `count` simulated ESP32 port paths from `sim:esp32-<first>` on. */
+export function simPorts(first: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `sim:esp32-${first + i}`);
+}
+
+/** The factory-config.yaml of a simulated ESP32 line, on the images `writeLine` wrote. */
+export function lineYaml(img: LineImages, spec: LineSpec): string {
+  const stations = spec.stations.map(
+    (s) =>
+      `  - station_id: "${s.id}"\n` +
+      `    ports: [${s.ports.map((p) => `"${p}"`).join(", ")}]\n` +
+      `    board_type: "${s.board ?? "esp32"}"\n`,
+  );
+  const boards = Object.entries(spec.boards ?? { esp32: {} }).map(
+    ([name, b]) =>
+      `  ${name}:\n` +
+      `    platform: "esp32"\n` +
+      `    flash_size: "4MB"\n` +
+      `    firmware_path: "${img[b.firmware ?? "app"]}"\n` +
+      `    bootloader_path: "${img.boot}"\n` +
+      `    partition_table_path: "${img.parts}"\n` +
+      (b.settings ? `    settings: ${b.settings}\n` : ""),
+  );
+  const testing = spec.bootTest
+    ? "testing:\n  enabled: true\n  tests:\n" +
+      "    - { name: boot_test, command: info, expected_response: OK, timeout: 2 }\n"
+    : "testing: { enabled: false }\n";
+  return [
+    spec.head ? `${spec.head.trim()}\n` : "",
+    `stations:\n${stations.join("")}`,
+    `board_configs:\n${boards.join("")}`,
+    testing,
+    spec.tail ? `${spec.tail.trim()}\n` : "",
+  ].join("");
+}
+
+/**
+ * Writes ESP images and a factory-config.yaml into `dir` and loads it: the YAML from a line
+ * spec (`lineYaml`), or written by `yaml` from the images' paths.
+ */
 export async function writeLine(
   dir: string,
-  yaml: (images: { app: string; big: string; boot: string; parts: string }) => string,
+  yaml: LineSpec | ((images: LineImages) => string),
 ): Promise<FactoryConfig> {
   const images = path.join(dir, "images");
   mkdirSync(images, { recursive: true });
-  const files = {
+  const files: LineImages = {
     boot: path.join(images, "bootloader.bin"),
     parts: path.join(images, "partitions.bin"),
     app: path.join(images, "app.bin"),
@@ -36,7 +106,7 @@ export async function writeLine(
   writeFileSync(files.app, makeFirmwareImage({ size: 128 * 1024, seed: 2 }));
   writeFileSync(files.big, makeFirmwareImage({ size: 140 * 1024, seed: 3 }));
   const file = path.join(dir, "factory-config.yaml");
-  writeFileSync(file, yaml(files));
+  writeFileSync(file, typeof yaml === "function" ? yaml(files) : lineYaml(files, yaml));
   return loadConfig(file, { cwd: dir });
 }
 
@@ -70,40 +140,12 @@ export function simulatedDrivers(
 
 export const ADMIN_TOKEN = "flash-line-admin-token-0123456789";
 
+/** GETs a server URL with the admin token. */
+export function adminGet(url: string): Promise<Response> {
+  return fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+}
+
 /** Runs the reference server (`factory serve`) in a child process on a free loopback port. */
-export function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", serveMain, "--port", "0", "--host", "127.0.0.1"],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        FACTORY_DATABASE_URL: path.join(dir, "factory.db"),
-        FACTORY_MASTER_KEY: "22".repeat(32),
-        FACTORY_ADMIN_TOKEN: ADMIN_TOKEN,
-        FACTORY_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 45_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.stderr!.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${out}`));
-    });
-  });
+export function startServer(dir: string): Promise<ServeProcess> {
+  return startServeProcess({ dir, adminToken: ADMIN_TOKEN, masterKey: "22".repeat(32) });
 }
