@@ -1,28 +1,20 @@
-import { CHROMIUM_LAUNCH, CHROMIUM_PEER, requirePeer } from "@factory/core/testing";
-import { type Browser, chromium } from "playwright-core";
+import { CHROMIUM_PEER, requirePeer } from "@factory/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer, TOKENS } from "./testing/harness";
+import { openSignedIn, signInWithForm, useChromium } from "./testing/page-session";
 
 describe.runIf(requirePeer(CHROMIUM_PEER))("dashboard in real headless Chromium", () => {
   let s: TestServer;
-  let browser: Browser;
+  const browser = useChromium();
   beforeAll(async () => {
     s = await startTestServer();
-    browser = await chromium.launch(CHROMIUM_LAUNCH);
   });
   afterAll(async () => {
-    await browser?.close();
     await s?.stop();
   });
 
   it("shows builds per port and updates live over SSE on a phone-sized screen", async () => {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    await context.addInitScript((token) => localStorage.setItem("factoryToken", token), TOKENS.operator);
-    const page = await context.newPage();
+    const { context, page } = await openSignedIn(browser(), { screen: "phone", token: TOKENS.operator });
     await s.call("POST", "/api/heartbeat", {
       token: "unit",
       body: {
@@ -81,12 +73,9 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("dashboard in real headless Chromium"
   }, 60_000);
 
   it("asks for a token when none is stored", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(s.url);
-    await page.locator("#login:not([hidden])").waitFor({ timeout: 10_000 });
-    await page.fill("#token", TOKENS.operator);
-    await page.click("#login button");
-    await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    await signInWithForm(page, TOKENS.operator);
     // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
     expect(await page.locator("#login").isVisible()).toBe(false);
     await page.close();

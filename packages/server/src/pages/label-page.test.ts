@@ -1,13 +1,7 @@
-import {
-  CHROMIUM_LAUNCH,
-  CHROMIUM_PEER,
-  createFakePrinter,
-  createFakeSwitch,
-  requirePeer,
-} from "@factory/core/testing";
-import { type Browser, chromium } from "playwright-core";
+import { CHROMIUM_PEER, createFakePrinter, createFakeSwitch, requirePeer } from "@factory/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
+import { openSignedIn, signInWithForm, useChromium } from "../testing/page-session";
 
 const A = {
   mac: "aa:bb:cc:00:21:0a",
@@ -24,7 +18,7 @@ const B = {
 
 describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless Chromium", () => {
   let s: TestServer;
-  let browser: Browser;
+  const browser = useChromium();
   const sw = createFakeSwitch();
   const printer = createFakePrinter();
   beforeAll(async () => {
@@ -39,10 +33,8 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
       },
       stationDrivers: { switch: sw, printer },
     });
-    browser = await chromium.launch(CHROMIUM_LAUNCH);
   });
   afterAll(async () => {
-    await browser?.close();
     await s?.stop();
   });
 
@@ -59,13 +51,7 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
     });
 
   it("walks a unit through print, misprint, reprint and confirmation on a tablet, live over SSE", async () => {
-    const context = await browser.newContext({
-      viewport: { width: 800, height: 1280 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    await context.addInitScript((token) => localStorage.setItem("factoryToken", token), TOKENS.operator);
-    const page = await context.newPage();
+    const { context, page } = await openSignedIn(browser(), { screen: "tablet", token: TOKENS.operator });
     await page.goto(`${s.url}/station/label`);
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
     await page.locator("main[data-kind=idle]").waitFor();
@@ -124,13 +110,7 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
   }, 90_000);
 
   it("a click on a question that moved on to another unit prints nothing for either", async () => {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-    });
-    await context.addInitScript((token) => localStorage.setItem("factoryToken", token), TOKENS.operator);
-    const page = await context.newPage();
+    const { context, page } = await openSignedIn(browser(), { screen: "phone", token: TOKENS.operator });
     await page.goto(`${s.url}/station/label`);
     await page.locator("#live.on").waitFor({ timeout: 15_000 });
     await report(B);
@@ -154,12 +134,9 @@ describe.runIf(requirePeer(CHROMIUM_PEER))("label station page in real headless 
   }, 60_000);
 
   it("asks for the token when none is stored", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     await page.goto(`${s.url}/station/label`);
-    await page.locator("#login:not([hidden])").waitFor({ timeout: 10_000 });
-    await page.fill("#token", TOKENS.operator);
-    await page.click("#login button");
-    await page.locator("#live.on").waitFor({ timeout: 15_000 });
+    await signInWithForm(page, TOKENS.operator);
     // Signed in: the sign-in form is gone (its CSS must not override the hidden attribute).
     expect(await page.locator("#login").isVisible()).toBe(false);
     await page.close();
