@@ -366,10 +366,11 @@ send_heartbeat() {
 }
 
 heartbeat_loop() {
-  local child="" again=0
+  local child="" sleeper="" again=0
   trap '[[ -n $child ]] && kill "$child" 2>/dev/null; exit 0' TERM INT
-  # A stage change (USR1) during a heartbeat in flight is sent right after it.
-  trap 'again=1' USR1
+  # A stage change (USR1) during a heartbeat in flight is sent right after it; during the pause,
+  # at once (the trap ends the pause's sleep).
+  trap 'again=1; [[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null' USR1
   while :; do
     again=0
     send_heartbeat &
@@ -378,9 +379,12 @@ heartbeat_loop() {
     ((again)) && continue
     sleep "$HEARTBEAT_SECONDS" &
     child=$!
+    sleeper=$child
+    # A USR1 that came after the check above but before `sleeper` was set must not wait a whole interval.
+    ((again)) && kill "$sleeper" 2>/dev/null
     wait "$child"
     kill "$child" 2>/dev/null
-    child=""
+    child="" sleeper=""
   done
 }
 
