@@ -10,6 +10,16 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
+import {
+  auditIndexes,
+  BOARD_RECORD_STATUSES,
+  batchReportIndexes,
+  boardRecordIndexes,
+  debugLogIndexes,
+  registrationIndexes,
+  UNIT_STATUSES,
+  unitIndexes,
+} from "./schema-shared";
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
@@ -20,7 +30,7 @@ export const units = pgTable(
   {
     mac: text("mac").primaryKey(),
     serial: text("serial"),
-    status: text("status", { enum: ["building", "ready", "failed", "stuck", "labeled"] }).notNull(),
+    status: text("status", { enum: UNIT_STATUSES }).notNull(),
     stage: text("stage"),
     port: text("port"),
     buildTime: ts("build_time"),
@@ -36,12 +46,7 @@ export const units = pgTable(
     labelPrints: integer("label_prints").notNull().default(0),
     reportFingerprint: text("report_fingerprint"),
   },
-  (t) => [
-    index("units_status_idx").on(t.status),
-    index("units_last_heartbeat_idx").on(t.lastHeartbeat),
-    index("units_updated_at_idx").on(t.updatedAt),
-    index("units_build_time_idx").on(t.buildTime),
-  ],
+  (t) => unitIndexes(index, t),
 );
 
 export const unitCredentials = pgTable("unit_credentials", {
@@ -74,7 +79,7 @@ export const registrations = pgTable(
     createdAt: ts("created_at").notNull(),
     seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
   },
-  (t) => [index("registrations_batch_idx").on(t.batchId), index("registrations_station_idx").on(t.stationId)],
+  (t) => registrationIndexes(index, t),
 );
 
 export const batches = pgTable("batches", {
@@ -97,7 +102,7 @@ export const debugLogs = pgTable(
     collectedAt: ts("collected_at").notNull(),
     entries: jsonb("entries").$type<Record<string, string>>().notNull(),
   },
-  (t) => [index("debug_logs_mac_idx").on(t.mac)],
+  (t) => debugLogIndexes(index, t),
 );
 
 export const auditEvents = pgTable(
@@ -110,7 +115,7 @@ export const auditEvents = pgTable(
     mac: text("mac"),
     details: jsonb("details").$type<Record<string, unknown>>(),
   },
-  (t) => [index("audit_mac_idx").on(t.mac), index("audit_at_idx").on(t.at)],
+  (t) => auditIndexes(index, t),
 );
 
 /**
@@ -125,18 +130,12 @@ export const boardRecords = pgTable(
     stationId: text("station_id").notNull(),
     batchId: text("batch_id").notNull(),
     mac: text("mac"),
-    status: text("status", { enum: ["passed", "failed"] }).notNull(),
+    status: text("status", { enum: BOARD_RECORD_STATUSES }).notNull(),
     cells: jsonb("cells").$type<Record<string, string>>().notNull(),
     sentBy: text("sent_by").notNull(),
     receivedAt: ts("received_at").notNull(),
   },
-  (t) => [
-    index("board_records_timestamp_idx").on(t.timestamp, t.recordId),
-    index("board_records_station_idx").on(t.stationId, t.timestamp),
-    index("board_records_batch_idx").on(t.batchId, t.timestamp),
-    index("board_records_mac_idx").on(t.mac),
-    index("board_records_status_idx").on(t.status, t.timestamp),
-  ],
+  (t) => boardRecordIndexes(index, t),
 );
 
 /** One row per batch report (the JSON file `factory flash` writes), keyed by its batch ids. */
@@ -156,5 +155,5 @@ export const boardBatchReports = pgTable(
     receivedAt: ts("received_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
-  (t) => [index("board_batch_reports_received_idx").on(t.receivedAt, t.reportId)],
+  (t) => batchReportIndexes(index, t),
 );

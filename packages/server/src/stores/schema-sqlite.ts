@@ -1,4 +1,14 @@
 import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import {
+  auditIndexes,
+  BOARD_RECORD_STATUSES,
+  batchReportIndexes,
+  boardRecordIndexes,
+  debugLogIndexes,
+  registrationIndexes,
+  UNIT_STATUSES,
+  unitIndexes,
+} from "./schema-shared";
 
 /** SQLite schema. Times are epoch milliseconds; JSON columns are text. */
 export const units = sqliteTable(
@@ -6,7 +16,7 @@ export const units = sqliteTable(
   {
     mac: text("mac").primaryKey(),
     serial: text("serial"),
-    status: text("status", { enum: ["building", "ready", "failed", "stuck", "labeled"] }).notNull(),
+    status: text("status", { enum: UNIT_STATUSES }).notNull(),
     stage: text("stage"),
     port: text("port"),
     buildTime: integer("build_time"),
@@ -22,12 +32,7 @@ export const units = sqliteTable(
     labelPrints: integer("label_prints").notNull().default(0),
     reportFingerprint: text("report_fingerprint"),
   },
-  (t) => [
-    index("units_status_idx").on(t.status),
-    index("units_last_heartbeat_idx").on(t.lastHeartbeat),
-    index("units_updated_at_idx").on(t.updatedAt),
-    index("units_build_time_idx").on(t.buildTime),
-  ],
+  (t) => unitIndexes(index, t),
 );
 
 /** One row per unit holding credentials: the per-unit key (wrapped by the master key) and the sealed passwords. */
@@ -61,7 +66,7 @@ export const registrations = sqliteTable(
     createdAt: integer("created_at").notNull(),
     seq: integer("seq").notNull(),
   },
-  (t) => [index("registrations_batch_idx").on(t.batchId), index("registrations_station_idx").on(t.stationId)],
+  (t) => registrationIndexes(index, t),
 );
 
 export const batches = sqliteTable("batches", {
@@ -84,7 +89,7 @@ export const debugLogs = sqliteTable(
     collectedAt: integer("collected_at").notNull(),
     entries: text("entries", { mode: "json" }).$type<Record<string, string>>().notNull(),
   },
-  (t) => [index("debug_logs_mac_idx").on(t.mac)],
+  (t) => debugLogIndexes(index, t),
 );
 
 export const auditEvents = sqliteTable(
@@ -97,7 +102,7 @@ export const auditEvents = sqliteTable(
     mac: text("mac"),
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (t) => [index("audit_mac_idx").on(t.mac), index("audit_at_idx").on(t.at)],
+  (t) => auditIndexes(index, t),
 );
 
 /**
@@ -112,18 +117,12 @@ export const boardRecords = sqliteTable(
     stationId: text("station_id").notNull(),
     batchId: text("batch_id").notNull(),
     mac: text("mac"),
-    status: text("status", { enum: ["passed", "failed"] }).notNull(),
+    status: text("status", { enum: BOARD_RECORD_STATUSES }).notNull(),
     cells: text("cells", { mode: "json" }).$type<Record<string, string>>().notNull(),
     sentBy: text("sent_by").notNull(),
     receivedAt: integer("received_at").notNull(),
   },
-  (t) => [
-    index("board_records_timestamp_idx").on(t.timestamp, t.recordId),
-    index("board_records_station_idx").on(t.stationId, t.timestamp),
-    index("board_records_batch_idx").on(t.batchId, t.timestamp),
-    index("board_records_mac_idx").on(t.mac),
-    index("board_records_status_idx").on(t.status, t.timestamp),
-  ],
+  (t) => boardRecordIndexes(index, t),
 );
 
 /** One row per batch report (the JSON file `factory flash` writes), keyed by its batch ids. */
@@ -143,5 +142,5 @@ export const boardBatchReports = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("board_batch_reports_received_idx").on(t.receivedAt, t.reportId)],
+  (t) => batchReportIndexes(index, t),
 );
