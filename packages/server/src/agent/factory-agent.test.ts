@@ -2,9 +2,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { passwordWordList, passwordWords } from "@factory/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { generateMasterKey } from "../crypto/envelope";
 import type { ServerEvent } from "../events";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
+import { serverOnOneDatabase } from "../testing/one-database-server";
 import { agentStateDir, runAgent, startDelayingProxy, startDnsServer } from "./agent-test-support";
 import { expectReadyAllPassed, expectWordListPasswords } from "./ready-unit";
 
@@ -251,11 +251,9 @@ describe("factory-agent.sh against a running server", () => {
   }, 60_000);
 
   it("keeps retrying while the server is down and lands the report after it comes back", async () => {
-    const dbFile = path.join(stateDir, "server.db");
-    const masterKey = generateMasterKey();
+    const startAgain = serverOnOneDatabase(path.join(stateDir, "server.db"));
     await server.stop();
-    server = await startTestServer({ database: { kind: "sqlite", file: dbFile }, masterKey });
-    const port = server.port;
+    server = await startAgain();
     expect((await runAgent(["heartbeat"], env())).code).toBe(0);
     // The bootstrap makes the credentials at its start, while the server is still there.
     expect((await runAgent(["credentials"], env())).code).toBe(0);
@@ -269,7 +267,7 @@ describe("factory-agent.sh against a running server", () => {
     await expect
       .poll(() => /report attempt [2-9] failed: curl exit 7/.test(agentLog()), { timeout: 30_000 })
       .toBe(true);
-    server = await startTestServer({ database: { kind: "sqlite", file: dbFile }, masterKey, port });
+    server = await startAgain();
     const result = await running;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/report attempt [2-9] failed: curl exit 7/);

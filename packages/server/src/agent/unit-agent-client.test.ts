@@ -9,9 +9,9 @@ import {
   type UnitAgentOptions,
 } from "@factory/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { generateMasterKey } from "../crypto/envelope";
 import type { ServerEvent } from "../events";
 import { startTestServer, type TestServer, TOKENS } from "../testing/harness";
+import { serverOnOneDatabase } from "../testing/one-database-server";
 import { agentStateDir, runAgent, startDelayingProxy, startDnsServer } from "./agent-test-support";
 import { expectReadyAllPassed, expectWordListPasswords } from "./ready-unit";
 
@@ -201,11 +201,9 @@ describe("createUnitAgent against a running server", { timeout: 30_000 }, () => 
   });
 
   it("keeps retrying while the server is down and lands the report after it comes back", async () => {
-    const dbFile = path.join(stateDir, "server.db");
-    const masterKey = generateMasterKey();
+    const startAgain = serverOnOneDatabase(path.join(stateDir, "server.db"));
     await server.stop();
-    server = await startTestServer({ database: { kind: "sqlite", file: dbFile }, masterKey });
-    const port = server.port;
+    server = await startAgain();
     const a = agent();
     expect(await a.heartbeat()).toBe(true);
     const creds = a.credentials();
@@ -216,7 +214,7 @@ describe("createUnitAgent against a running server", { timeout: 30_000 }, () => 
     const failed = () => logText.filter((l) => l.includes("report attempt failed")).length;
     await expect.poll(failed, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     expect(a.store.pending()).toBeDefined();
-    server = await startTestServer({ database: { kind: "sqlite", file: dbFile }, masterKey, port });
+    server = await startAgain();
     expect(await pending).toMatchObject({ status: "ready", created: true });
     expect(failed()).toBeGreaterThanOrEqual(2);
     expect((await server.store.getUnit(MAC))?.status).toBe("ready");
