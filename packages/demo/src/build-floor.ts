@@ -4,6 +4,8 @@ import { createError, ErrorCodes, type Logger, noopLogger } from "@factory/core"
 import { runSimulatedUnit, type UnitFate, type UnitOutcome } from "./simulated-unit";
 import type { DemoTiming } from "./timing";
 import type { UnitService, UnitServices } from "./unit-services";
+import { createUnitSystem, runUnitCommand, type UnitSystem } from "./unit-shell";
+import { startUnitSsh, type UnitSsh } from "./unit-ssh";
 
 /** The cable side of a switch: what a technician does on the floor (the simulated ProCurve has it). */
 export interface FloorSwitch {
@@ -25,7 +27,15 @@ export interface FloorEvents {
 }
 
 /** Where a unit is in its life on the floor. */
-export type FloorUnitState = "building" | "ready" | "failed" | "stuck" | "labeling" | "labeled";
+export type FloorUnitState =
+  | "building"
+  | "ready"
+  | "failed"
+  | "stuck"
+  | "labeling"
+  | "labeled"
+  /** On the debug port, its logs being (or collected). */
+  | "debugging";
 
 export interface FloorUnit {
   mac: string;
@@ -34,10 +44,23 @@ export interface FloorUnit {
   stage?: string;
   /** The build port it was built on ("1".."20"). */
   buildPort: string;
-  /** The port its cable is in now: the build port, the label port, or none. */
+  /** The port its cable is in now: the build port, the label port, the debug port, or none. */
   pluggedInto: string | undefined;
   state: FloorUnitState;
   startedAt: Date;
+  /** The TCP port its SSH server listens on (127.0.0.1) while it has its WAN address. */
+  sshPort?: number;
+}
+
+/** How the units' SSH servers let the debug station in (the factory's login, baked into the image). */
+export interface FloorSshAccess {
+  /** The account (seed: the Proxmox `root`). */
+  username: string;
+  /** Public keys (OpenSSH format) that may log in. */
+  authorizedKeys?: readonly string[];
+  password?: string;
+  /** Told where a unit's SSH server listens, before the unit's first heartbeat. */
+  onListening?: (mac: string, port: number) => void;
 }
 
 export interface BuildFloorOptions {
@@ -45,6 +68,10 @@ export interface BuildFloorOptions {
   units: number;
   /** The label station's port (seed: "21"). */
   labelPort?: string;
+  /** The debug station's port (seed: "22"). */
+  debugPort?: string;
+  /** Each unit answers SSH (the debug station's commands) with this login; none when absent. */
+  ssh?: FloorSshAccess;
   server: string;
   unitToken: string;
   /** Root of the units' state directories. */
@@ -75,6 +102,16 @@ export interface BuildFloor {
    * Throws `NOT_FOUND` for an unknown MAC and `CONFLICT` when the unit is not ready.
    */
   moveToLabelPort(mac: string): FloorUnit;
+  /**
+   * Moves a failed or stuck unit from its build port to the debug port (seed: "Failed unit moved
+   * to debug port 22"), where the debug station collects its logs over SSH; the unit already on
+   * the debug port is taken away first (a new unit goes into its build port). For the unit on the
+   * debug port, unplugs and replugs it. Throws `NOT_FOUND` for an unknown MAC and `CONFLICT` for
+   * a unit that is neither failed nor stuck.
+   */
+  moveToDebugPort(mac: string): FloorUnit;
+  /** The debug station is done with the unit: a technician takes it away after a while. */
+  debugDone(mac: string): void;
   /** Stops every unit (no more heartbeats), unplugs nothing more; resolves when all agents stopped. */
   close(): Promise<void>;
 }
@@ -112,6 +149,8 @@ export function defaultHeadStart(n: number, units: number): number {
 
 interface Slot {
   unit: FloorUnit;
+  system: UnitSystem;
+  ssh?: Promise<UnitSsh | undefined>;
   stateDir: string;
   controller: AbortController;
   run: Promise<void>;
@@ -121,6 +160,36 @@ interface Slot {
 const macOf = (n: number) =>
   `02:fa:c7:00:${((n >> 8) & 0xff).toString(16).padStart(2, "0")}:${(n & 0xff).toString(16).padStart(2, "0")}`;
 const ipOf = (port: string) => `192.168.100.${100 + Number(port)}`;
+
+/** Starts the unit's SSH server; a unit whose server cannot listen builds without one (logged). */
+async function startSshFor(
+  unit: FloorUnit,
+  system: UnitSystem,
+  access: FloorSshAccess,
+  log: Logger,
+): Promise<UnitSsh | undefined> {
+  try {
+    const ssh = await startUnitSsh({
+      username: access.username,
+      ...(access.authorizedKeys && { authorizedKeys: access.authorizedKeys }),
+      ...(access.password !== undefined && { password: access.password }),
+      run: (command) => runUnitCommand(system, command),
+      logger: log,
+    });
+    unit.sshPort = ssh.port;
+    access.onListening?.(unit.mac, ssh.port);
+    return ssh;
+  } catch (error) {
+    log.warn("the unit's SSH server did not start", { mac: unit.mac, error: String(error) });
+    return undefined;
+  }
+}
+
+async function closeSsh(unit: FloorUnit, ssh: Promise<UnitSsh | undefined> | undefined): Promise<void> {
+  const server = await ssh;
+  delete unit.sshPort;
+  await server?.close();
+}
 
 /**
  * The appliance line's floor: one simulated unit per build port, plugged into the switch, each
@@ -135,10 +204,15 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
   const log = o.logger ?? noopLogger;
   const random = o.random ?? Math.random;
   const labelPort = o.labelPort ?? "21";
+  const debugPort = o.debugPort ?? "22";
   const slots = new Map<string, Slot>();
   const timers = new Set<NodeJS.Timeout>();
+  const sshClosing = new Set<Promise<void>>();
   let sequence = 0;
   let closed = false;
+
+  const startSsh = (unit: FloorUnit, system: UnitSystem, access: FloorSshAccess) =>
+    startSshFor(unit, system, access, log.child({ unit: unit.mac }));
 
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -162,27 +236,38 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
     };
     const controller = new AbortController();
     const stateDir = path.join(o.dir, mac.replaceAll(":", ""));
+    const system = createUnitSystem({ mac, ip: ipOf(port), stateDir });
+    const ssh = o.ssh && startSsh(unit, system, o.ssh);
     o.switch.plug(port, { mac, ip: ipOf(port) });
-    const run = runSimulatedUnit({
-      mac,
-      port,
-      ip: ipOf(port),
-      server: o.server,
-      token: o.unitToken,
-      stateDir,
-      timing: o.timing,
-      fate,
-      headStart: (o.headStart ?? defaultHeadStart)(n, o.units),
-      services: o.services,
-      random,
-      logger: log.child({ unit: mac, port }),
-      signal: controller.signal,
-      onSerial: (serial) => {
-        unit.serial = serial;
-      },
-    })
+    // The unit's SSH server is up before it first talks to the server (its address is known by then).
+    const run = Promise.resolve(ssh)
+      .then(() =>
+        runSimulatedUnit({
+          mac,
+          port,
+          ip: ipOf(port),
+          server: o.server,
+          token: o.unitToken,
+          stateDir,
+          timing: o.timing,
+          fate,
+          headStart: (o.headStart ?? defaultHeadStart)(n, o.units),
+          services: o.services,
+          system,
+          random,
+          logger: log.child({ unit: mac, port }),
+          signal: controller.signal,
+          onSerial: (serial) => {
+            unit.serial = serial;
+          },
+        }),
+      )
       .then((outcome: UnitOutcome) => {
-        if (outcome === "ready") unit.state = "ready";
+        if (outcome === "ready") {
+          unit.state = "ready";
+          // Isolated: no WAN address any more, so nothing answers SSH there.
+          void closeSsh(unit, ssh);
+        }
         if (outcome === "failed") {
           unit.state = "failed";
           later(o.timing.removeAfterMs, () => takeAway(port, unit));
@@ -193,22 +278,29 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
         unit.state = "failed";
         later(o.timing.removeAfterMs, () => takeAway(port, unit));
       });
-    slots.set(port, { unit, stateDir, controller, run });
+    slots.set(port, { unit, system, ...(ssh && { ssh }), stateDir, controller, run });
     log.info("unit plugged in", { mac, port, fate: fate.kind });
   };
 
   /** The unit leaves the floor: its agent stops and its disk (credentials, reports) goes with it. */
   const leave = (slot: Slot) => {
     slot.controller.abort();
+    const closing = closeSsh(slot.unit, slot.ssh);
+    sshClosing.add(closing);
+    void closing.finally(() => sshClosing.delete(closing));
     if (slot.unit.pluggedInto) o.switch.unplug(slot.unit.pluggedInto);
     slot.unit.pluggedInto = undefined;
     void slot.run.finally(() => rmSync(slot.stateDir, { recursive: true, force: true }));
   };
 
-  /** A technician takes a failed or stuck unit away (to the debug bench); a new one goes in. */
-  const takeAway = (port: string, unit: FloorUnit) => {
+  /**
+   * A technician takes a failed or stuck unit away; a new one goes in. A unit on the debug port
+   * stays until the debug station is done with it (`force` then).
+   */
+  const takeAway = (port: string, unit: FloorUnit, force = false) => {
     const slot = slots.get(port);
     if (!slot || slot.unit !== unit) return;
+    if (unit.state === "debugging" && !force) return;
     leave(slot);
     later(o.timing.replugMs, () => start(port));
   };
@@ -289,6 +381,46 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       log.info("unit moved to the label port", { mac, from: unit.buildPort, to: labelPort });
       return { ...unit };
     },
+    moveToDebugPort(mac) {
+      const slot = [...slots.values()].find((s) => s.unit.mac === mac);
+      if (!slot) throw createError("demo", ErrorCodes.NOT_FOUND, `No unit ${mac} on the floor`);
+      const unit = slot.unit;
+      if (unit.state === "debugging") {
+        // Unplugged and plugged in again: the station sees it arrive once more and collects again.
+        o.switch.unplug(debugPort);
+        later(500, () => {
+          if (unit.pluggedInto === debugPort && unit.state === "debugging")
+            o.switch.plug(debugPort, { mac, ip: ipOf(unit.buildPort) });
+        });
+        log.info("unit replugged into the debug port", { mac });
+        return { ...unit };
+      }
+      if (unit.state !== "failed" && unit.state !== "stuck") {
+        throw createError(
+          "demo",
+          ErrorCodes.CONFLICT,
+          `Unit ${mac} is ${unit.state}: only failed and stuck units go to the debug port`,
+        );
+      }
+      for (const other of slots.values()) {
+        if (other.unit.pluggedInto === debugPort) takeAway(other.unit.buildPort, other.unit, true);
+      }
+      o.switch.unplug(unit.buildPort);
+      o.switch.plug(debugPort, { mac, ip: ipOf(unit.buildPort) });
+      unit.pluggedInto = debugPort;
+      unit.state = "debugging";
+      log.info("unit moved to the debug port", { mac, from: unit.buildPort, to: debugPort });
+      return { ...unit };
+    },
+    debugDone(mac) {
+      const slot = [...slots.values()].find((s) => s.unit.mac === mac && s.unit.state === "debugging");
+      if (!slot) return;
+      const unit = slot.unit;
+      // Off to the bench (reformatted and retried, or set aside); a new unit on its build port.
+      later(o.timing.removeAfterMs, () => {
+        if (unit.state === "debugging") takeAway(unit.buildPort, unit, true);
+      });
+    },
     async close() {
       closed = true;
       off();
@@ -296,6 +428,8 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       timers.clear();
       for (const slot of slots.values()) slot.controller.abort();
       await Promise.allSettled([...slots.values()].map((s) => s.run));
+      await Promise.allSettled([...slots.values()].map((s) => closeSsh(s.unit, s.ssh)));
+      await Promise.allSettled(sshClosing);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,9 @@ describe("factory demo, as a user runs it", () => {
     expect(out).toMatch(/Dashboard\s+http:\/\/127\.0\.0\.1:\d+\/dashboard/);
     expect(out).toMatch(/Label station\s+http:\/\/127\.0\.0\.1:\d+\/station\/label/);
     expect(out).toMatch(/Board line\s+http:\/\/127\.0\.0\.1:\d+\/board-line/);
+    expect(out).toMatch(/Debug station\s+http:\/\/127\.0\.0\.1:\d+\/station\/debug/);
+    // The ESP station's records folder is named, and its daily CSV appears there.
+    expect(out).toContain(`ESP records: ${path.join(dir, "esp-station")} (factory_records_YYYYMMDD.csv`);
     const base = link!.slice(0, link!.indexOf("/demo"));
     const page = await fetch(`${base}/demo`);
     expect(page.status).toBe(200);
@@ -67,6 +70,11 @@ describe("factory demo, as a user runs it", () => {
     expect(await floor.json()).toMatchObject({ build_ports: 4, label_port: "21" });
     // Units are building: the server has heartbeats from them.
     await waitFor(child, () => out, /port \d+\s+02:fa:c7:\S+\s+(ready|failed)/, 60_000);
+
+    const csvWritten = () =>
+      existsSync(path.join(dir, "esp-station")) &&
+      readdirSync(path.join(dir, "esp-station")).some((f) => /^factory_records_\d{8}\.csv$/.test(f));
+    await expect.poll(csvWritten, { timeout: 60_000, interval: 200 }).toBe(true);
 
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const started = Date.now();

@@ -10,8 +10,10 @@ const DEMO_USAGE = `factory demo [--dir DIR] [--port N] [--host ADDR] [--units N
 Runs the virtual factory on this machine, no hardware and no services needed: the production
 server (fresh SQLite database in DIR, default .factory/demo), a simulated HP ProCurve 2810 (SNMP
 and link traps on loopback) watched by the labeling station on port 21 (labels as PDF files in
-DIR/labels), N simulated appliance units building on ports 1..N (default 20; a few fail a
-self-test, one goes stuck) and an ESP32 flashing station on simulated boards (default 4 ports).
+DIR/labels) and the debug station on port 22 (logs pulled over SSH from failed units), N
+simulated appliance units building on ports 1..N (default 20; a few fail a self-test, one goes
+stuck; each answers SSH) and an ESP32 flashing station on simulated boards (default 4 ports; its
+daily records CSV and batch reports in DIR/esp-station).
 Prints the pages to open and the tokens they need. Ctrl-C stops everything.
 
   --port N       HTTP port (default 8080, or a free port when 8080 is taken)
@@ -84,6 +86,7 @@ async function demo(argv: string[], io: CliIO): Promise<number> {
       `  Demo page      ${running.links.demo}`,
       `  Dashboard      ${running.links.dashboard}`,
       `  Label station  ${running.links.labelStation}`,
+      `  Debug station  ${running.links.debugStation}`,
       `  Board line     ${running.links.boardLine}`,
       "",
       "  The demo page keeps the operator token in your browser; the other pages then open signed in.",
@@ -92,6 +95,9 @@ async function demo(argv: string[], io: CliIO): Promise<number> {
       "",
       `  Switch: simulated ProCurve 2810 at udp://${running.switchSimulator.host}:${running.switchSimulator.port} (community factory-demo)`,
       `  Labels: ${running.labelsDir}`,
+      ...(running.recordsDir
+        ? [`  ESP records: ${running.recordsDir} (factory_records_YYYYMMDD.csv, batch_report_*.json)`]
+        : []),
       "  Tokens and database are new at every start. Ctrl-C stops.",
       "",
     ].join("\n"),
@@ -109,7 +115,7 @@ async function demo(argv: string[], io: CliIO): Promise<number> {
     else io.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   off();
-  io.stdout.write("Stopping: units, flashing station, label station, switch, server…\n");
+  io.stdout.write("Stopping: units, flashing station, label and debug stations, switch, server…\n");
   await running.close();
   io.stdout.write("Stopped.\n");
   return 0;

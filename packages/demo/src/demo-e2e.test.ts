@@ -80,7 +80,7 @@ describe.runIf(peers)(
       await station.locator("main[data-kind=idle]").waitFor({ timeout: 15_000 });
 
       // A unit becomes ready; move it from its build port to port 21 on the demo page.
-      const move = demoPage.locator("button.move:not(.replug)").first();
+      const move = demoPage.locator("button.move:not(.replug):not(.debug)").first();
       await move.waitFor({ timeout: 60_000 });
       const readyMac = (await move.getAttribute("data-mac"))!;
       const unit = await unitCredentials(demo, readyMac);

@@ -1,5 +1,4 @@
 import { appendFileSync } from "node:fs";
-import path from "node:path";
 import {
   createUnitAgent,
   isAbortError,
@@ -11,6 +10,7 @@ import {
 } from "@factory/core";
 import { BUILD_STAGES, type DemoTiming } from "./timing";
 import { UNIT_SERVICES, type UnitService, type UnitServices } from "./unit-services";
+import { createUnitSystem, guestSetupLines, type UnitSystem } from "./unit-shell";
 
 /** How a simulated unit's build ends: ready, a failed self-test, or silence mid-build. */
 export type UnitFate =
@@ -39,6 +39,12 @@ export interface SimulatedUnitOptions {
    * and only the rest of that stage is waited for. Default 0 (a fresh unit).
    */
   headStart?: number;
+  /**
+   * The unit's system as its shell shows it (the debug station's SSH commands), kept up to date
+   * by the run: stage, OPNsense up, services started (or failed), hung, WAN address removed.
+   * Default: a private one (its files are written all the same).
+   */
+  system?: UnitSystem;
   /** Stage duration jitter source in [0, 1). */
   random?: () => number;
   logger?: Logger;
@@ -73,12 +79,24 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
     retry: { baseMs: 250, maxMs: 5_000, deadlineMs: 10 * 60_000 },
     logger: log,
   });
-  const bootLog = path.join(o.stateDir, "privatebox-bootstrap.log");
+  const system = o.system ?? createUnitSystem({ mac: o.mac, ip: o.ip, stateDir: o.stateDir });
+  const bootLog = system.files.bootstrap;
   const write = (line: string) => appendFileSync(bootLog, `${new Date().toISOString()} ${line}\n`);
+  const guest = (line: string) =>
+    appendFileSync(system.files.guestSetup, `${new Date().toISOString()} ${line}\n`);
   const creds = agent.credentials();
   o.onSerial?.(creds.serial);
   const failing: UnitService[] = o.fate.kind === "fail" && o.fate.test !== "isolation" ? [o.fate.test] : [];
   o.services.set(o.mac, failing);
+  system.failing = failing;
+  /** What a finished stage leaves behind on the unit. */
+  const finished = (stage: string) => {
+    if (stage === "deploying_opnsense") system.opnsenseAt = new Date();
+    if (stage === "deploying_services") {
+      system.servicesAt = new Date();
+      for (const line of guestSetupLines(system)) guest(line);
+    }
+  };
   write(`bootstrap started on factory network (switch port ${o.port}), serial ${creds.serial}`);
 
   let factorySeconds = 0;
@@ -98,11 +116,18 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
     for (const { stage, took, left } of plan) {
       factorySeconds += took;
       write(`stage ${stage}`);
-      if (left <= 0) continue; // done before the unit came into view
+      system.stage = stage;
+      if (stage === "deploying_services")
+        guest("guest setup: waiting for the management VM (10.10.20.10) to boot");
+      if (left <= 0) {
+        finished(stage); // done before the unit came into view
+        continue;
+      }
       agent.setStage(stage);
       if (o.fate.kind === "stuck" && o.fate.stage === stage) {
         await sleep(o.timing.scale(left / 2), o.signal);
         await beats.stop();
+        system.hung = true;
         write(`${stage}: no progress (hung waiting for the VM to boot)`);
         await new Promise<void>((resolve) =>
           o.signal.addEventListener("abort", () => resolve(), { once: true }),
@@ -110,9 +135,11 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
         return "stuck";
       }
       await sleep(o.timing.scale(left), o.signal);
+      finished(stage);
     }
 
     agent.setStage("self_test");
+    system.stage = "self_test";
     const tests: SelfTest[] = UNIT_SERVICES.map((name) => ({
       name,
       kind: "http",
@@ -126,9 +153,12 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
     let ok = results.every((r) => r.passed);
     if (ok) {
       agent.setStage("isolation");
+      system.stage = "isolation";
       await sleep(o.timing.scale(20), o.signal);
       ok = !(o.fate.kind === "fail" && o.fate.test === "isolation");
       testResults.isolation = ok ? "pass" : "fail";
+      // Isolated: Proxmox drops its WAN address (reachable only behind OPNsense from now on).
+      if (ok) system.wan = false;
       write(
         ok
           ? "isolation: Proxmox WAN address removed; reachable only at 10.10.20.20"
@@ -136,6 +166,7 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
       );
     }
     agent.setStage("reporting");
+    system.stage = "reporting";
     await beats.stop();
     factorySeconds += 60;
     const common = {

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Logger, noopLogger, type SwitchDriver } from "@factory/core";
 import { createProcurveSwitch } from "@factory/driver-procurve";
 import { type ProcurveSimulator, startProcurveSimulator } from "@factory/driver-procurve/simulator";
 import { createFilePrinter } from "@factory/printers";
 import { generateMasterKey, type RunningServer, startServer, type TokenConfig } from "@factory/server";
+import ssh2 from "ssh2";
 import { type BuildFloor, type BuildFloorOptions, startBuildFloor } from "./build-floor";
 import { demoRoutes } from "./demo-routes";
 import { type EspLine, startEspLine } from "./esp-line";
@@ -14,7 +15,10 @@ import { DEFAULT_SPEED, demoTiming } from "./timing";
 import { startUnitServices, type UnitServices } from "./unit-services";
 
 export interface DemoOptions {
-  /** State directory: SQLite database (fresh each start), units' state, `labels/` (PDF files). */
+  /**
+   * State directory: SQLite database (fresh each start), units' state, `labels/` (PDF files),
+   * `esp-station/` (the ESP station's daily records CSV and batch reports).
+   */
   dir: string;
   /** HTTP port; 0 picks a free one (default 0). */
   port?: number;
@@ -48,9 +52,11 @@ export interface RunningDemo {
   dir: string;
   /** Where label PDFs are written. */
   labelsDir: string;
+  /** Where the ESP station writes its daily records CSV and batch reports (when it runs). */
+  recordsDir?: string;
   tokens: DemoTokens;
   /** Pages to open (the demo page carries the operator token in its fragment). */
-  links: { demo: string; dashboard: string; labelStation: string; boardLine: string };
+  links: { demo: string; dashboard: string; labelStation: string; debugStation: string; boardLine: string };
   server: RunningServer;
   switchSimulator: ProcurveSimulator;
   floor: BuildFloor;
@@ -60,6 +66,9 @@ export interface RunningDemo {
 }
 
 const LABEL_PORT = "21";
+const DEBUG_PORT = "22";
+/** The account the debug station logs in with on the units (Proxmox's root). */
+const UNIT_SSH_USER = "root";
 const COMMUNITY = "factory-demo";
 
 /**
@@ -127,7 +136,18 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       logger: log.child({ part: "printer" }),
     });
 
+    // The factory's SSH key, as baked into the units' image: the debug station logs in with it.
+    // Read by the station at start and removed from disk right after; new at every start.
+    const factoryKey = ssh2.utils.generateKeyPairSync("ed25519");
+    const keyDir = path.join(dir, "debug-station");
+    const keyFile = path.join(keyDir, "factory_ed25519");
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    writeFileSync(keyFile, factoryKey.private, { mode: 0o600 });
+    const dropKey = () => rmSync(keyFile, { force: true });
+    cleanup.push(async () => dropKey());
+
     let floor: BuildFloor | undefined;
+    let running: RunningServer | undefined;
     const server = await startServer({
       database: { kind: "sqlite", file: path.join(dir, "factory.db") },
       masterKey: generateMasterKey(),
@@ -152,18 +172,51 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
             footer: "privatebox.dk/setup",
           },
         },
+        debug: {
+          port: DEBUG_PORT,
+          ssh: {
+            username: UNIT_SSH_USER,
+            privateKeyFile: keyFile,
+            // The units make a new host key at every start, as a reinstalled unit does.
+            hostKeys: { policy: "any" },
+            connectTimeoutMs: 5000,
+          },
+          // Where each unit talked to the server from (its contact, with its own SSH port): the
+          // switch's ARP table holds the units' factory addresses, which do not exist on this machine.
+          addressSources: ["contacts"],
+          commandTimeoutMs: 10_000,
+          maxOutputBytes: 256 * 1024,
+        },
       },
       stationDrivers: { switch: sw, printer },
-      plugins: [demoRoutes({ floor: () => floor, buildPorts: units, labelPort: LABEL_PORT })],
+      plugins: [
+        demoRoutes({
+          floor: () => floor,
+          buildPorts: units,
+          labelPort: LABEL_PORT,
+          debugPort: DEBUG_PORT,
+          debugRuns: () => running?.stations?.debug?.history ?? [],
+        }),
+      ],
     });
+    running = server;
+    dropKey();
     cleanup.push(() => server.close());
     cleanup.push(async () => server.stations?.close());
 
     const services: UnitServices = await startUnitServices();
     cleanup.push(() => services.close());
+    const contacts = server.stations?.contacts;
     floor = startBuildFloor({
       units,
       labelPort: LABEL_PORT,
+      debugPort: DEBUG_PORT,
+      ssh: {
+        username: UNIT_SSH_USER,
+        authorizedKeys: [factoryKey.public],
+        // The units share this host: each tells the station's contact book its own SSH port.
+        onListening: (mac, port) => contacts?.recordSshPort(mac, port),
+      },
       server: server.url,
       unitToken: tokens.unit,
       dir: unitsDir,
@@ -178,6 +231,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     });
     const runningFloor = floor;
     cleanup.push(() => runningFloor.close());
+    // The debug station is done with a unit: the technician takes it off the debug port later.
+    const offDebug = server.stations?.debug?.subscribe((run) => {
+      if (run.status === "stored" || run.status === "failed") runningFloor.debugDone(run.mac);
+    });
 
     const espPorts = o.espPorts ?? 4;
     const esp =
@@ -197,6 +254,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       demo: `${server.url}/demo#token=${tokens.operator}`,
       dashboard: `${server.url}/dashboard`,
       labelStation: `${server.url}/station/label`,
+      debugStation: `${server.url}/station/debug`,
       boardLine: `${server.url}/board-line`,
     };
     let closing: Promise<void> | undefined;
@@ -204,6 +262,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       url: server.url,
       dir,
       labelsDir,
+      ...(esp && { recordsDir: esp.recordsDir }),
       tokens,
       links,
       server,
@@ -213,6 +272,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       close() {
         // Units first, then the flashing station, the label station, the switch, the server.
         closing ??= (async () => {
+          offDebug?.();
           await runningFloor.close();
           await esp?.close();
           await services.close();
