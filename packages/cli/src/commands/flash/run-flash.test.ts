@@ -1,8 +1,13 @@
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type BatchReport, csvRecordFileName, type PipelineEvent, readCsvRecords } from "@factory/core";
+import {
+  type BatchReport,
+  csvRecordFileName,
+  type FactoryConfig,
+  type PipelineEvent,
+  readCsvRecords,
+} from "@factory/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flashLine } from "./run-flash";
 import {
@@ -10,6 +15,7 @@ import {
   adminGet,
   growBigImage,
   type LineSpec,
+  type ServeProcess,
   simPorts,
   simulatedDrivers,
   startServer,
@@ -18,7 +24,7 @@ import {
 
 describe("factory flash: a 24-board batch on simulators with injected faults", () => {
   let dir: string;
-  let server: { child: ChildProcess; url: string };
+  let server: ServeProcess;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "factory-flash-"));
     server = await startServer(dir);
@@ -254,29 +260,23 @@ batch_id: "offline-batch"`,
     const env = { FACTORY_STATION_TOKEN: ADMIN_TOKEN };
     // Boards of their own (MACs no other test flashed), so the server has never seen them.
     const offlineMacs = (_s: unknown, i: number) => ({ mac: `24:0a:c4:99:00:0${i}` });
+    const run = (config: FactoryConfig) =>
+      flashLine({
+        config,
+        mode: "batch",
+        signal: new AbortController().signal,
+        env,
+        ...simulatedDrivers(offlineMacs),
+      });
     // Nothing listens on port 9 of loopback (discard service is not run here): the server is "down".
-    const down = await writeLine(out, yaml("http://127.0.0.1:9", 2));
-    const first = await flashLine({
-      config: down,
-      mode: "batch",
-      signal: new AbortController().signal,
-      env,
-      ...simulatedDrivers(offlineMacs),
-    });
+    const first = await run(await writeLine(out, yaml("http://127.0.0.1:9", 2)));
     expect(first.batches[0]!.results.map((r) => r.status)).toEqual(["passed", "passed", "passed"]);
     expect(first.batches[0]!.results.every((r) => r.registration?.queued === true)).toBe(true);
     expect(first.pendingRegistrations).toBe(3);
     // Three device records and the batch report wait for the server too.
     expect(first.pendingRecords).toBe(4);
 
-    const up = await writeLine(out, yaml(server.url, 30));
-    const second = await flashLine({
-      config: up,
-      mode: "batch",
-      signal: new AbortController().signal,
-      env,
-      ...simulatedDrivers(offlineMacs),
-    });
+    const second = await run(await writeLine(out, yaml(server.url, 30)));
     expect(second.pendingRegistrations).toBe(0);
     const res = await adminGet(
       `${server.url}/api/admin/device-registrations?batch_id=offline-batch&limit=1000`,

@@ -11,6 +11,9 @@ import {
   makePartitionTable,
 } from "@factory/driver-esp/simulator";
 import { type ServeProcess, startServeProcess } from "../../../../server/src/testing/serve-process";
+
+export type { ServeProcess };
+
 import type { DriverSource } from "./station-setup";
 
 /** The images `writeLine` writes: bootloader, partition table, a 128 KiB app and a 140 KiB one. */
