@@ -1,9 +1,7 @@
-import { randomUUID } from "node:crypto";
 import {
   type AuditEvent,
   computeMetrics,
   createError,
-  type DebugLog,
   type DeviceRegistration,
   ErrorCodes,
   type Heartbeat,
@@ -19,7 +17,7 @@ import {
   type UnitReport,
   type UnitStore,
 } from "@factory/core";
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -30,7 +28,6 @@ import { pgBoardRecords } from "./pg-board-records";
 import { createPgHeartbeatWriter } from "./pg-heartbeats";
 import * as s from "./schema-pg";
 import {
-  invalid,
   keyConflict,
   notFound,
   PKG,
@@ -53,6 +50,8 @@ import {
 import {
   auditValues,
   batchValues,
+  debugLogValues,
+  newDebugLog,
   registrationValues,
   secretsOf,
   toAuditEvent,
@@ -61,6 +60,14 @@ import {
   toRegistration,
 } from "./store-rows";
 import { nativeDate } from "./time-codec";
+import {
+  byMac,
+  labeledValues,
+  labelPrintValues,
+  labelPrintWhere,
+  stuckValues,
+  stuckWhere,
+} from "./unit-lifecycle";
 import { openCredentials, reportIsNew, reportValues, sealCredentials } from "./unit-reports";
 import {
   heartbeatRefused,
@@ -258,10 +265,7 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
             .returning({ mac: s.unitCredentials.mac });
           if (gone.length === 0) return false;
           const t = now();
-          await tx
-            .update(s.units)
-            .set({ status: "labeled", labeledAt: t, updatedAt: t, reportFingerprint: null })
-            .where(eq(s.units.mac, m));
+          await tx.update(s.units).set(labeledValues(t)).where(eq(s.units.mac, m));
           await tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m));
           return true;
         }),
@@ -292,8 +296,8 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       return wrap("counting a label print", async () => {
         const [row] = await db
           .update(s.units)
-          .set({ labelPrints: sql`${s.units.labelPrints} + 1`, updatedAt: now() })
-          .where(and(eq(s.units.mac, m), eq(s.units.status, "ready")))
+          .set(labelPrintValues(s.units, now()))
+          .where(labelPrintWhere(s.units, m))
           .returning();
         if (row) return toUnit(row);
         throw labelPrintRefused(m, await getRow(db, m));
@@ -305,11 +309,11 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
       const rows = await wrap("marking stuck units", () =>
         db
           .update(s.units)
-          .set({ status: "stuck", updatedAt: now() })
-          .where(and(eq(s.units.status, "building"), lt(s.units.lastHeartbeat, before)))
+          .set(stuckValues(now()))
+          .where(stuckWhere(s.units, before, nativeDate))
           .returning(),
       );
-      return rows.map(toUnit).sort((a, b) => a.mac.localeCompare(b.mac));
+      return rows.map(toUnit).sort(byMac);
     },
 
     async addRegistration(registration, o) {
@@ -343,7 +347,6 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
 
     async upsertBatch(batch, o) {
       guard(o);
-      if (!batch.batchId) throw invalid("batchId is required");
       const values = batchValues(batch, nativeDate);
       await wrap("saving a batch", () =>
         db
@@ -374,8 +377,8 @@ export async function createPgUnitStore(options: PgUnitStoreOptions): Promise<Pg
         db.transaction(async (tx) => {
           await lock(tx, `unit:${mac}`);
           if (!(await getRow(tx, mac))) throw notFound(mac);
-          const entry: DebugLog = { id: randomUUID(), mac, collectedAt, entries: { ...input.entries } };
-          await tx.insert(s.debugLogs).values({ id: entry.id, mac, collectedAt, entries: entry.entries });
+          const entry = newDebugLog(mac, collectedAt, input.entries);
+          await tx.insert(s.debugLogs).values(debugLogValues(entry, nativeDate));
           return entry;
         }),
       );

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
@@ -6,7 +5,6 @@ import {
   abortedError,
   computeMetrics,
   createError,
-  type DebugLog,
   type DeviceRegistration,
   ErrorCodes,
   type Heartbeat,
@@ -22,7 +20,7 @@ import {
   type UnitStore,
 } from "@factory/core";
 import Database from "better-sqlite3";
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { MasterKey } from "../crypto/envelope";
@@ -30,7 +28,6 @@ import type { BoardRecordStore } from "./board-records";
 import { migrationsFolder } from "./migrations";
 import * as s from "./schema-sqlite";
 import {
-  invalid,
   keyConflict,
   notFound,
   PKG,
@@ -55,6 +52,8 @@ import {
 import {
   auditValues,
   batchValues,
+  debugLogValues,
+  newDebugLog,
   registrationValues,
   secretsOf,
   toAuditEvent,
@@ -63,6 +62,14 @@ import {
   toRegistration,
 } from "./store-rows";
 import { epochMs } from "./time-codec";
+import {
+  byMac,
+  labeledValues,
+  labelPrintValues,
+  labelPrintWhere,
+  stuckValues,
+  stuckWhere,
+} from "./unit-lifecycle";
 import { openCredentials, reportIsNew, reportValues, sealCredentials } from "./unit-reports";
 import {
   heartbeatRefused,
@@ -427,10 +434,7 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
           const gone = tx.delete(s.unitCredentials).where(eq(s.unitCredentials.mac, m)).returning().all();
           if (gone.length === 0) return false;
           const t = now().getTime();
-          tx.update(s.units)
-            .set({ status: "labeled", labeledAt: t, updatedAt: t, reportFingerprint: null })
-            .where(eq(s.units.mac, m))
-            .run();
+          tx.update(s.units).set(labeledValues(t)).where(eq(s.units.mac, m)).run();
           tx.delete(s.idempotencyKeys).where(eq(s.idempotencyKeys.mac, m)).run();
           return true;
         }),
@@ -460,8 +464,8 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       return run("counting a label print", () => {
         const row = db
           .update(s.units)
-          .set({ labelPrints: sql`${s.units.labelPrints} + 1`, updatedAt: now().getTime() })
-          .where(and(eq(s.units.mac, m), eq(s.units.status, "ready")))
+          .set(labelPrintValues(s.units, now().getTime()))
+          .where(labelPrintWhere(s.units, m))
           .returning()
           .get();
         if (row) return toUnit(row);
@@ -474,12 +478,12 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
       return run("marking stuck units", () =>
         db
           .update(s.units)
-          .set({ status: "stuck", updatedAt: now().getTime() })
-          .where(and(eq(s.units.status, "building"), lt(s.units.lastHeartbeat, before.getTime())))
+          .set(stuckValues(now().getTime()))
+          .where(stuckWhere(s.units, before, epochMs))
           .returning()
           .all()
           .map(toUnit)
-          .sort((a, b) => a.mac.localeCompare(b.mac)),
+          .sort(byMac),
       );
     },
 
@@ -507,7 +511,6 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
 
     async upsertBatch(batch, o) {
       guard(o);
-      if (!batch.batchId) throw invalid("batchId is required");
       const values = batchValues(batch, epochMs);
       run("saving a batch", () =>
         db
@@ -538,10 +541,8 @@ export function createSqliteUnitStore(options: SqliteUnitStoreOptions): SqliteUn
         db.transaction((tx) => {
           if (!tx.select({ mac: s.units.mac }).from(s.units).where(eq(s.units.mac, mac)).get())
             throw notFound(mac);
-          const entry: DebugLog = { id: randomUUID(), mac, collectedAt, entries: { ...input.entries } };
-          tx.insert(s.debugLogs)
-            .values({ id: entry.id, mac, collectedAt: collectedAt.getTime(), entries: entry.entries })
-            .run();
+          const entry = newDebugLog(mac, collectedAt, input.entries);
+          tx.insert(s.debugLogs).values(debugLogValues(entry, epochMs)).run();
           return entry;
         }),
       );

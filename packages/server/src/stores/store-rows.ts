@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type AuditEvent,
   type BatchSummary,
@@ -6,7 +7,7 @@ import {
   normalizeMac,
 } from "@factory/core";
 import { type MasterKey, seal } from "../crypto/envelope";
-import { defined, validDate } from "./shared";
+import { defined, invalid, validDate } from "./shared";
 import type { TimeCodec } from "./time-codec";
 
 // Row ↔ record mapping of the tables besides `units`, the same in both dialects but for how a
@@ -66,8 +67,9 @@ export function registrationValues<T>(
   };
 }
 
-/** The columns of a batch summary besides its id (the dates checked). */
+/** The columns of a batch summary besides its id (the id and the dates checked). */
 export function batchValues<T>(batch: BatchSummary, time: TimeCodec<T>) {
+  if (!batch.batchId) throw invalid("batchId is required");
   return {
     stationId: batch.stationId ?? null,
     startedAt: time.toDb(validDate(batch.startedAt, "startedAt")),
@@ -101,6 +103,16 @@ export function toBatch<T>(
     passed: b.passed,
     failed: b.failed,
   };
+}
+
+/** A new debug log of a unit, with a fresh random id and its own copy of the entries. */
+export function newDebugLog(mac: string, collectedAt: Date, entries: Record<string, string>): DebugLog {
+  return { id: randomUUID(), mac, collectedAt, entries: { ...entries } };
+}
+
+/** The `debug_logs` row of a log. */
+export function debugLogValues<T>(log: DebugLog, time: TimeCodec<T>) {
+  return { id: log.id, mac: log.mac, collectedAt: time.toDb(log.collectedAt), entries: log.entries };
 }
 
 export function toDebugLog<T>(
