@@ -1,7 +1,7 @@
 /**
  * @factory/demo: the virtual factory. `startDemo` runs the production server, a simulated
- * ProCurve watched by the label station, simulated appliance units and an ESP flashing station in
- * one process; `factory demo` is its command.
+ * ProCurve watched by the label and debug stations, simulated appliance units (each answering
+ * SSH) and an ESP flashing station in one process; `factory demo` is its command.
  */
 export {
   type BuildFloor,
@@ -9,6 +9,7 @@ export {
   defaultFate,
   defaultHeadStart,
   type FloorEvents,
+  type FloorSshAccess,
   type FloorSwitch,
   type FloorUnit,
   type FloorUnitState,
@@ -26,3 +27,11 @@ export {
 export { type DemoOptions, type DemoTokens, type RunningDemo, startDemo } from "./start-demo";
 export { BUILD_STAGES, DEFAULT_SPEED, type DemoTiming, demoTiming } from "./timing";
 export { startUnitServices, UNIT_SERVICES, type UnitService, type UnitServices } from "./unit-services";
+export {
+  createUnitSystem,
+  guestSetupLines,
+  runUnitCommand,
+  type ShellResult,
+  type UnitSystem,
+} from "./unit-shell";
+export { startUnitSsh, type UnitSsh, type UnitSshOptions } from "./unit-ssh";
