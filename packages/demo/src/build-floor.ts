@@ -386,6 +386,8 @@ export function startBuildFloor(o: BuildFloorOptions): BuildFloor {
       if (!slot) throw createError("demo", ErrorCodes.NOT_FOUND, `No unit ${mac} on the floor`);
       const unit = slot.unit;
       if (unit.state === "debugging") {
+        if (unit.pluggedInto !== debugPort)
+          throw createError("demo", ErrorCodes.CONFLICT, `Unit ${mac} was taken off the debug port`);
         // Unplugged and plugged in again: the station sees it arrive once more and collects again.
         o.switch.unplug(debugPort);
         later(500, () => {

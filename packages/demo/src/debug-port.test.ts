@@ -119,10 +119,12 @@ describe("the debug port in the virtual factory: failed and stuck units answer S
 
   it("a stuck unit moved there next: the failed one is taken away first; the logs show the hang, nothing failed", async () => {
     const stuck = await until("the stuck unit", () => demo.floor.units().find((u) => u.state === "stuck"));
+    const port = (name: string) => demo.switchSimulator.ports().find((p) => p.port === name)!;
     expect((await post(`/api/demo/units/${stuck.mac}/debug`)).status).toBe(200);
     // Unplugged from port 22 (off to the bench); its build port gets a new unit a moment later.
     expect(unit(failedMac)?.pluggedInto).toBeUndefined();
-    const port = (name: string) => demo.switchSimulator.ports().find((p) => p.port === name)!;
+    // It cannot be replugged into port 22 any more (409 while its build port waits, 404 once replaced).
+    expect([404, 409]).toContain((await post(`/api/demo/units/${failedMac}/debug`)).status);
     expect(port("22").macs).not.toContain(failedMac);
     const logs = await storedLogs(stuck.mac);
     expect(logs["/tmp/privatebox-bootstrap.log"]).toContain(

@@ -61,6 +61,7 @@ function tile(u,port,f){var labelPort=f.label_port;
  if(u.state==="ready")s+="<button class=move type=button data-mac='"+esc(u.mac)+"'>Move to label port "+esc(labelPort)+"</button>";
  if(u.state==="labeling")s+="<button class='move replug' type=button data-mac='"+esc(u.mac)+"' title='After a misprint: unplug and plug in again to print again'>Replug (print again)</button>";
  if(f.debug_port&&(u.state==="failed"||u.state==="stuck"))s+="<button class='move debug' type=button data-to=debug data-mac='"+esc(u.mac)+"'>Move to debug port "+esc(f.debug_port)+"</button>";
+ if(u.state==="debugging"&&u.plugged_into!==f.debug_port)return s.replace(esc(WORDS.debugging),"Taken to the bench")+"</div>";
  if(u.state==="debugging"){var d=u.debug;s+="<span class=dbg data-debug='"+esc(d?d.status:"waiting")+"'>"+(d?esc(DBG[d.status]||d.status)+(d.status==="stored"?" ("+esc(d.items)+" items): <a href='/station/debug' target=_blank>see them</a>":"")+(d.error?": "+esc(d.error):""):"Waiting for the debug station…")+"</span>";
   s+="<button class='move replug' type=button data-to=debug data-mac='"+esc(u.mac)+"' title='Unplug and plug in again: the station collects again'>Replug (collect again)</button>"}
  return s+"</div>"}

@@ -61,7 +61,7 @@ export interface RunningDemo {
   switchSimulator: ProcurveSimulator;
   floor: BuildFloor;
   esp?: EspLine;
-  /** Stops units, flashing station, label station, switch and server, in that order. */
+  /** Stops units (and their SSH servers), flashing station, label and debug stations, switch and server, in that order. */
   close(): Promise<void>;
 }
 
@@ -74,8 +74,10 @@ const COMMUNITY = "factory-demo";
 /**
  * Runs the whole virtual factory in this process: the production server on a fresh SQLite
  * database, a simulated ProCurve 2810 (real SNMP and link traps on loopback UDP) watched by the
- * server's label station (labels as PDF files), simulated appliance units building on ports
- * 1..N with core's unit agent over HTTP, and an ESP flashing station on simulated boards.
+ * server's label station (port 21, labels as PDF files) and debug station (port 22, logs over
+ * SSH), simulated appliance units building on ports 1..N with core's unit agent over HTTP (each
+ * answering SSH on its own loopback port, which it tells the station's contact book), and an ESP
+ * flashing station on simulated boards (records CSV and batch reports in `<dir>/esp-station`).
  *
  * @example
  * const demo = await startDemo({ dir: ".factory/demo", port: 8080 });
