@@ -125,6 +125,41 @@ describe("watchSwitch arrival reads", () => {
     await w.stop();
   });
 
+  it("a late link-up trap for a unit that is still there reports nothing about it", async () => {
+    const sw = fakeSwitch();
+    sw.learn();
+    const w = watch(sw.source);
+    await vi.advanceTimersByTimeAsync(10);
+    sw.plug(false); // the trap of the plug the baseline already saw
+    await vi.advanceTimersByTimeAsync(5000);
+    // The unit never seemed to leave: a station asking the operator about it keeps its question.
+    expect(w.kinds()).toEqual(["link-up 21"]);
+    expect(sw.reads.ports.length).toBeGreaterThanOrEqual(1);
+    await w.stop();
+  });
+
+  it("a unit swapped while its link-down trap was lost: the port read reports it gone, then the new one", async () => {
+    const sw = fakeSwitch();
+    sw.learn();
+    const w = watch(sw.source);
+    await vi.advanceTimersByTimeAsync(10);
+    // The first unit leaves with no trap, another is plugged and learned: one link-up trap.
+    sw.fdb.splice(
+      sw.fdb.findIndex((e) => e.mac === UNIT),
+      1,
+      { mac: "00:1a:2b:3c:4d:99", port: "21", vlan: 100 },
+    );
+    sw.plug(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(w.kinds()).toEqual(["link-up 21", "mac-gone 21", "mac-learned 21"]);
+    expect(w.events.filter((e) => e.type === "mac-gone" || e.type === "mac-learned")).toMatchObject([
+      { mac: UNIT },
+      { mac: "00:1a:2b:3c:4d:99" },
+    ]);
+    expect(sw.reads.whole).toHaveLength(1); // the port read told it all
+    await w.stop();
+  });
+
   it("reads again while the bridge has not learned the MAC, doubling the wait up to the cap", async () => {
     const sw = fakeSwitch();
     const w = watch(sw.source, { arrivalPollMs: 10, arrivalMaxPollMs: 40, arrivalDeadlineMs: 300 });

@@ -258,14 +258,9 @@ class WatchRun {
     this.emit({ type: status === "up" ? "link-up" : "link-down", port, at: new Date() });
     if (status === "up") {
       // The switch flushed this port on link down: what shows here now is an arrival. The MACs
-      // known on it are reported gone (a unit that was there and is still there is then reported
-      // learned again by the arrival read), so no departure is lost when a trap comes late.
-      const at = new Date();
-      for (const [mac, e] of this.macs) {
-        if (e.port !== port) continue;
-        this.macs.delete(mac);
-        this.emit({ type: "mac-gone", port, mac, ...vlan(e), at });
-      }
+      // known on it stay known until a read says otherwise (a late trap for a unit that is still
+      // there changes nothing; one that left is reported gone by the next read of the port that
+      // shows what is there now, or by the next whole read).
       const now = Date.now();
       this.arrivals.set(port, {
         until: now + this.timing.arrivalDeadlineMs,
@@ -306,9 +301,11 @@ class WatchRun {
   }
 
   /**
-   * Reads only `ports` (ports waiting for an arrival) and reports the MACs new on them. Never
-   * reports a MAC gone: a port read may see less than the whole FDB. Without `readPortFdb` in
-   * the source this is a whole read.
+   * Reads only `ports` (ports waiting for an arrival) and reports the MACs new on them, and the
+   * known MACs gone from a port that now shows others in the same VLAN (a unit swapped while its
+   * link-down trap was lost). An empty port read says nothing (the bridge may not have learned
+   * yet): the whole read reports departures. Without `readPortFdb` in the source this is a
+   * whole read.
    */
   private async pollArrivals(ports: string[]): Promise<void> {
     if (!this.source.readPortFdb) {
@@ -322,6 +319,18 @@ class WatchRun {
     // Links that changed during the read are applied after its report (the next turn of the
     // loop): a link down then comes after the MAC it read, and its whole read reports it gone.
     const at = new Date();
+    // A port that shows MACs now has lost the known ones it does not show (in the VLANs read).
+    for (const port of ports) {
+      const seen = entries.filter((e) => e.port === port);
+      if (seen.length === 0) continue;
+      const read = new Set(seen.map((e) => e.vlan));
+      for (const [mac, old] of this.macs) {
+        if (old.port !== port || seen.some((e) => e.mac === mac)) continue;
+        if (old.vlan !== undefined && !read.has(old.vlan) && !read.has(undefined)) continue;
+        this.macs.delete(mac);
+        this.emit({ type: "mac-gone", port, mac, ...vlan(old), at });
+      }
+    }
     for (const e of entries) {
       if (!ports.includes(e.port)) continue;
       const old = this.macs.get(e.mac);
