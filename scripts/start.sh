@@ -8,5 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# tsx (what `pnpm factory` runs) forwards Ctrl-C and waits for the demo to stop.
-exec node_modules/.bin/tsx packages/cli/src/bin.ts demo "$@"
+# One process (Node with tsx's loader, as `pnpm factory` runs it): Ctrl-C reaches the demo once
+# and it stops every part in order. (The tsx command would relay Ctrl-C a second time, and kill the
+# demo, when a busy machine makes the demo take more than 30 ms to acknowledge it.)
+exec node --import tsx packages/cli/src/bin.ts demo "$@"

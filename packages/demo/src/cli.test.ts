@@ -43,12 +43,25 @@ describe("factory demo, as a user runs it", () => {
   it("prints the pages and tokens, serves them, and stops cleanly with exit 0 on Ctrl-C", async () => {
     let out = "";
     let err = "";
-    // The command `pnpm factory` and scripts/start.sh run, in its own process group as a terminal
-    // runs it, so Ctrl-C reaches tsx and the demo alike. (pnpm itself returns at once on Ctrl-C
-    // without waiting for its script, so it cannot tell the demo's exit code.)
+    // The command scripts/start.sh and `pnpm factory` run, in its own process group as a terminal
+    // runs it, so Ctrl-C reaches the whole group. (pnpm itself returns at once on Ctrl-C without
+    // waiting for its script, so it cannot tell the demo's exit code.)
     child = spawn(
-      path.join(repoRoot, "node_modules/.bin/tsx"),
-      ["packages/cli/src/bin.ts", "demo", "--dir", dir, "--port", "0", "--units", "4", "--speed", "60"],
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "packages/cli/src/bin.ts",
+        "demo",
+        "--dir",
+        dir,
+        "--port",
+        "0",
+        "--units",
+        "4",
+        "--speed",
+        "60",
+      ],
       { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"] },
     );
     child.stdout!.on("data", (d) => (out += String(d)));

@@ -127,11 +127,14 @@ export async function runSimulatedUnit(o: SimulatedUnitOptions): Promise<UnitOut
       if (o.fate.kind === "stuck" && o.fate.stage === stage) {
         await sleep(o.timing.scale(left / 2), o.signal);
         await beats.stop();
+        // Its last heartbeat names the stage it hangs in, even if stopping cut one in flight.
+        await agent.heartbeat({ signal: o.signal }).catch(() => false);
         system.hung = true;
         write(`${stage}: no progress (hung waiting for the VM to boot)`);
-        await new Promise<void>((resolve) =>
-          o.signal.addEventListener("abort", () => resolve(), { once: true }),
-        );
+        await new Promise<void>((resolve) => {
+          if (o.signal.aborted) resolve();
+          else o.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
         return "stuck";
       }
       await sleep(o.timing.scale(left), o.signal);
