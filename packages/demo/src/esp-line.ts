@@ -8,9 +8,11 @@ import {
   type DeviceResult,
   type Logger,
   noopLogger,
+  PortBoard,
   type PortRef,
   type RecordSink,
   sleep,
+  startBoardLineReporter,
   writeBatchReport,
 } from "@factory/core";
 import { createEspDriver } from "@factory/driver-esp";
@@ -21,7 +23,6 @@ import {
   makeFirmwareImage,
   makePartitionTable,
 } from "@factory/driver-esp/simulator";
-import { startBoardLineReporter } from "./board-line-reporter";
 
 export interface EspLineOptions {
   /** Production server base URL (device registrations and the board-line view). */
@@ -102,13 +103,10 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     binding.add(port.path, sim);
   };
 
-  const reporter = startBoardLineReporter({
-    url: o.server,
-    token: o.stationToken,
-    stationId,
-    ports: ports.map((p) => p.path),
-    logger: log,
-  });
+  // The board line shows the station's ports live (core's per-port view and its sender).
+  const board = new PortBoard();
+  for (const port of ports) board.add(stationId, port);
+  const reporter = startBoardLineReporter({ url: o.server, token: o.stationToken, board, logger: log });
   const csv = createCsvRecordSink({ dir: o.dir, logger: log });
   const reportFiles: string[] = [];
   const records = createServerRecords({
@@ -148,7 +146,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
     logger: log,
   });
   station.onEvent((event) => {
-    reporter.apply(event);
+    board.apply(stationId, event);
     if (event.type !== "device-done") return;
     results.push(event.result);
     log.info("board done", {
@@ -190,7 +188,7 @@ export async function startEspLine(o: EspLineOptions): Promise<EspLine> {
         await sleep((o.swapAfterMs ?? 6000) * (0.7 + 0.6 * random()), signal);
         for (const port of ports) {
           binding.remove(port.path);
-          reporter.apply({ type: "port-state", port, state: "empty", at: new Date() });
+          board.apply(stationId, { type: "port-state", port, state: "empty", at: new Date() });
         }
         await sleep(1500, signal);
       }
