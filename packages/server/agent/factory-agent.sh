@@ -367,7 +367,9 @@ send_heartbeat() {
 
 heartbeat_loop() {
   local child="" sleeper="" again=0
-  trap '[[ -n $child ]] && kill "$child" 2>/dev/null; exit 0' TERM INT
+  # Stopping ends the pause at once but lets a heartbeat in flight finish (curl's own bound), so
+  # once heartbeat-stop returns no heartbeat of this loop can still reach the server.
+  trap 'if [[ -n $sleeper ]]; then kill "$sleeper" 2>/dev/null; elif [[ -n $child ]]; then wait "$child"; fi; exit 0' TERM INT
   # A stage change (USR1) during a heartbeat in flight is sent right after it; during the pause,
   # at once (the trap ends the pause's sleep).
   trap 'again=1; [[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null' USR1
