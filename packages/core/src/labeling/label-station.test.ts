@@ -245,6 +245,29 @@ describe("labeling station", () => {
     expect((await t.store.listAudit({ mac: A.mac })).some((e) => e.action === "label.rejected")).toBe(true);
   });
 
+  it("a unit pulled while its label printed and replugged after the misprint answer is asked about again", async () => {
+    const t = await setup();
+    await report(t.store, A);
+    t.plug(A.mac);
+    await t.station.answer(session(await t.reach("confirm-print")), "print");
+    const printed = await t.reach("confirm-printed");
+    t.sw.linkDown("21"); // pulled with the label in hand: the question stays
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.station.answer(session(printed), "printed-bad")).toBe(true);
+    expect(t.station.state.kind).toBe("misprint");
+    // Not on the port: a reprint cannot be asked for it …
+    expect(await t.station.answer(session(t.station.state), "reprint")).toBe(false);
+    // … until it is plugged in again, which starts over.
+    t.plug(A.mac);
+    const again = await t.reach("confirm-print");
+    expect(again).toMatchObject({ reprint: true, mac: A.mac });
+    expect(session(again)).toBeGreaterThan(session(printed));
+    await t.station.answer(session(again), "print");
+    await t.station.answer(session(await t.reach("confirm-printed")), "printed-ok");
+    expect(t.printer.jobs).toHaveLength(2);
+    expect(await t.store.getCredentials(A.mac)).toBeUndefined();
+  });
+
   it("shows a server error and retries the fetch on request", async () => {
     let down = true;
     const t = await setup({

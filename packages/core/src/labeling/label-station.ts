@@ -129,6 +129,7 @@ export class LabelStation {
 
   private async arrived(rawMac: string, signal?: AbortSignal): Promise<void> {
     const mac = normalizeMac(rawMac);
+    const back = !this.present.has(mac);
     this.present.add(mac);
     if (this.committed()) return; // finish the label in hand first
     if (this.present.size > 1) {
@@ -136,7 +137,9 @@ export class LabelStation {
       this.set({ ...this.newSession(), kind: "conflict", macs: [...this.present].sort() });
       return;
     }
-    if ("mac" in this.current && this.current.mac === mac) return; // already handled
+    // A repeated report of the unit in hand changes nothing; the same unit plugged in again (it
+    // left while its label was printing, say) starts over, as a replug after a misprint should.
+    if (!back && "mac" in this.current && this.current.mac === mac) return;
     await this.open(mac, signal);
   }
 
