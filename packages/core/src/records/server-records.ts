@@ -142,29 +142,19 @@ export function createServerRecords(options: ServerRecordsOptions): ServerRecord
         opts?.signal,
       );
     },
-    async flush(opts) {
-      const waiting = queue.read();
-      let delivered = 0;
-      const left: Outgoing[] = [];
-      for (const [index, out] of waiting.entries()) {
-        try {
-          await send(out, opts?.signal);
-          delivered += 1;
-        } catch (error) {
+    flush(opts) {
+      return queue.drain(
+        (out) => send(out, opts?.signal),
+        (out, error) => {
           const coded = toFactoryError(error);
-          if (!worthRetrying(coded)) {
-            log.error("Queued board-line record refused by the server; dropped", {
-              path: out.path,
-              error: coded.message,
-            });
-            continue;
-          }
-          left.push(...waiting.slice(index));
-          break;
-        }
-      }
-      if (delivered > 0 || left.length !== waiting.length) queue.replace(left);
-      return { delivered, pending: left.length };
+          if (worthRetrying(coded)) return false;
+          log.error("Queued board-line record refused by the server; dropped", {
+            path: out.path,
+            error: coded.message,
+          });
+          return true;
+        },
+      );
     },
     pending: () => queue.size,
   };

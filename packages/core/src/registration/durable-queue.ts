@@ -81,6 +81,33 @@ export class DurableQueue<T> {
     }
   }
 
+  /**
+   * Delivers the entries oldest first with `send`. An entry `send` rejects is dropped when
+   * `dropped(entry, error)` says the receiver will never take it (returns true), so it cannot
+   * block the queue; any other rejection stops the drain, and that entry and the rest stay queued
+   * in order. The file is rewritten only when something left it.
+   */
+  async drain(
+    send: (entry: T) => Promise<unknown>,
+    dropped: (entry: T, error: unknown) => boolean,
+  ): Promise<{ delivered: number; pending: number }> {
+    const waiting = this.read();
+    let delivered = 0;
+    const left: T[] = [];
+    for (const [index, entry] of waiting.entries()) {
+      try {
+        await send(entry);
+        delivered += 1;
+      } catch (error) {
+        if (dropped(entry, error)) continue;
+        left.push(...waiting.slice(index));
+        break;
+      }
+    }
+    if (left.length !== waiting.length) this.replace(left);
+    return { delivered, pending: left.length };
+  }
+
   get size(): number {
     return this.read().length;
   }

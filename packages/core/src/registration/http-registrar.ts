@@ -117,31 +117,22 @@ export function createHttpRegistrar(options: HttpRegistrarOptions): HttpRegistra
     },
     async flush(opts) {
       if (!queue) return { delivered: 0, pending: 0 };
-      const waiting = queue.read();
-      let delivered = 0;
-      const left: RegistrationRequest[] = [];
-      for (const [index, request] of waiting.entries()) {
-        try {
-          await send(request, opts?.signal);
-          delivered += 1;
-        } catch (error) {
+      return queue.drain(
+        (request) => send(request, opts?.signal),
+        (request, error) => {
           if (
-            isFactoryError(error, ErrorCodes.CONFLICT) ||
-            isFactoryError(error, ErrorCodes.INVALID_ARGUMENT)
-          ) {
-            // The service will never take it; keeping it would block the queue forever.
-            log.error("Queued registration refused by the service; dropped", {
-              deviceId: request.deviceId,
-              error: String(error),
-            });
-            continue;
-          }
-          left.push(...waiting.slice(index));
-          break;
-        }
-      }
-      queue.replace(left);
-      return { delivered, pending: left.length };
+            !isFactoryError(error, ErrorCodes.CONFLICT) &&
+            !isFactoryError(error, ErrorCodes.INVALID_ARGUMENT)
+          )
+            return false;
+          // The service will never take it; keeping it would block the queue forever.
+          log.error("Queued registration refused by the service; dropped", {
+            deviceId: request.deviceId,
+            error: String(error),
+          });
+          return true;
+        },
+      );
     },
     pending: () => queue?.size ?? 0,
   };
